@@ -1,0 +1,45 @@
+# Two entry points for a fresh machine: `make demo` (ingest the demo corpus, serve the UI) and
+# `make test` (ruff, mypy, pytest). Both create or refresh .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RAG_DATA_DIR ?= ../shared/data
+export RAG_DATA_DIR
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo serve test lint typecheck check-data bench clean
+
+$(STAMP): pyproject.toml Makefile
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+check-data:
+	@test -f "$(RAG_DATA_DIR)/multihop_rag/corpus.json" || { \
+	  echo "Missing demo data: $(RAG_DATA_DIR)/multihop_rag/corpus.json not found."; \
+	  echo "Put the shared data folder beside the repo (../shared/data) or set RAG_DATA_DIR=/path/to/data."; \
+	  exit 1; }
+
+demo: install check-data
+	$(BIN)/rag ingest "$(RAG_DATA_DIR)/seed" "$(RAG_DATA_DIR)/multihop_rag/corpus.json"
+	$(BIN)/rag serve
+
+serve: install
+	$(BIN)/rag serve
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .rag .mypy_cache .pytest_cache .ruff_cache

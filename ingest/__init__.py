@@ -1,0 +1,1 @@
+"""Ingestion: load inputs, clean them, chunk them, embed them into the store."""

@@ -1,0 +1,54 @@
+"""Sentences of retrieved passages as citable evidence, with offsets into the article text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.text import sentence_spans
+from rag.types import Citation, Hit
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sentence of a retrieved chunk; ``start``/``end`` index the article's clean text."""
+
+    hit: Hit
+    text: str
+    start: int
+    end: int
+
+
+def evidence_sentences(hits: Sequence[Hit], min_chars: int = 20) -> list[Evidence]:
+    """Every sentence of every hit, once (overlapping chunks share sentences)."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Evidence] = []
+    for hit in hits:
+        chunk = hit.chunk
+        for span in sentence_spans(chunk.text):
+            start, end = chunk.start + span.start, chunk.start + span.end
+            key = (chunk.article_id, start)
+            text = chunk.text[span.start : span.end]
+            if key in seen or len(text) < min_chars:
+                continue
+            seen.add(key)
+            out.append(Evidence(hit=hit, text=text, start=start, end=end))
+    return out
+
+
+def cite(n: int, evidence: Evidence, score: float, supported: bool = True) -> Citation:
+    article = evidence.hit.article
+    return Citation(
+        n=n,
+        article_id=article.id,
+        title=article.title,
+        source=article.source,
+        published_at=article.published_at,
+        url=article.url,
+        quote=evidence.text,
+        start=evidence.start,
+        end=evidence.end,
+        chunk_id=evidence.hit.chunk.id,
+        score=round(score, 4),
+        supported=supported,
+    )

