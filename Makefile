@@ -7,7 +7,7 @@ RAG_DATA_DIR ?= ../shared/data
 export RAG_DATA_DIR
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test lint typecheck check-data bench clean
+.PHONY: install demo serve test lint typecheck check-data bench clean browser
 
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed")'
@@ -36,7 +36,21 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install
+# The optional llama.cpp extra for the llamacpp backend and `pytest -m llm` (a real SmolLM2-135M-Instruct
+# behind llama.cpp's server). llama-cpp-python builds from source (about 40 min on 2 busy cores); a
+# native build used AVX-512/AMX instructions that crashed at run time here, hence the portable flags.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+.PHONY: llm
+llm: install
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install -q --disable-pip-version-check -e ".[llamacpp]"
+
+# Debian's chromium for the Playwright browser test (tests/web/test_browser.py); never `playwright install`.
+browser:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || { \
+	  echo "chromium is missing: run (as root) apt-get install chromium"; exit 1; }
+
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest

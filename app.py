@@ -1,110 +1,107 @@
-"""The analyst's workspace: a Gradio UI mounted on a FastAPI app that also serves ``/api``.
+"""The analyst's workspace: the Gradio UI mounted at ``/`` on a FastAPI app that also serves ``/api``.
 
-``build_app(assistant)`` returns the ASGI app; ``serve(settings)`` runs it with uvicorn.
+``build_app(assistant)`` returns the ASGI app (one shared, thread-safe assistant behind both);
+``serve(settings)`` checks the access settings and runs it with uvicorn. The UI lives in ``web/ui.py``,
+the HTTP API in ``web/api.py``.
 """
 
 from __future__ import annotations
 
-import html
-from typing import Any
+import ipaddress
+import logging
+import sys
+import time
 
 import gradio as gr
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi import FastAPI
 
 from rag.assistant import Assistant
 from rag.errors import ConfigError, RagError
 from rag.settings import Settings
-from rag.types import Answer, Filters
+from web import api, assets, service
+from web.ui import build_ui
 
-EXAMPLES = [
-    "Which systems were discussed at IQDEX?",
-    "Who is facing a criminal trial on fraud charges according to TechCrunch?",
-]
+log = logging.getLogger("osint-rag")
+DESCRIPTION = """Grounded, cited answers from the ingested news articles.
 
-
-class FiltersIn(BaseModel):
-    sources: list[str] = Field(default_factory=list)
-    date_from: str | None = None
-    date_to: str | None = None
-    categories: list[str] = Field(default_factory=list)
-
-
-class AskIn(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
-    filters: FiltersIn = Field(default_factory=FiltersIn)
-
-
-def render_sources(answer: Answer) -> str:
-    """HTML for the sources panel: one card per citation with the quoted sentence highlighted."""
-    if answer.abstained:
-        return "<p class='abstained'>No ingested article answers this.</p>"
-    cards = []
-    for c in answer.citations:
-        link = f"<a href='{html.escape(c.url)}' target='_blank'>{html.escape(c.url)}</a>" if c.url else ""
-        cards.append(
-            f"<div class='citation' id='cite-{c.n}'><b>[{c.n}] {html.escape(c.title)}</b><br>"
-            f"{html.escape(c.source)} · {html.escape(c.published_at[:10])} {link}<br>"
-            f"<mark>{html.escape(c.quote)}</mark></div>"
-        )
-    return "\n".join(cards)
-
-
-def build_ui(assistant: Assistant) -> gr.Blocks:
-    with gr.Blocks(title="osint-rag") as ui:
-        gr.Markdown("# osint-rag\nAsk about the ingested articles; every claim cites its sentence.")
-        chat = gr.Chatbot(label="Answer", height=420)
-        question = gr.Textbox(label="Question", placeholder="Which systems were discussed at IQDEX?")
-        sources = gr.HTML(label="Sources")
-        gr.Examples(EXAMPLES, inputs=question)
-
-        def respond(message: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
-            try:
-                answer = assistant.ask(message)
-            except RagError as exc:
-                raise gr.Error(str(exc)) from exc
-            history = [
-                *history,
-                {"role": "user", "content": message},
-                {"role": "assistant", "content": answer.text},
-            ]
-            return "", history, render_sources(answer)
-
-        question.submit(respond, [question, chat], [question, chat, sources])
-    blocks: gr.Blocks = ui
-    return blocks
+Every `/api` route except `/api/health` needs an `X-API-Key` header when `RAG_API_KEYS` is set.
+Errors come back as `{"error": "<type>", "detail": "<what to fix>"}` with a 4xx/5xx status."""
 
 
 def build_app(assistant: Assistant) -> FastAPI:
-    api = FastAPI(title="osint-rag", description="Grounded, cited answers from news articles.")
+    """FastAPI app with ``/api`` (OpenAPI at ``/docs``) and the Gradio workspace at ``/``.
 
-    @api.exception_handler(RagError)
-    async def rag_error(_: Request, exc: RagError) -> JSONResponse:
-        return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
+    UI login comes from ``settings.ui_users`` and API keys from ``settings.api_keys``; both are off
+    when empty.
+    """
+    app = FastAPI(title="osint-rag", description=DESCRIPTION, version="0.1.0")
+    api.install_error_handlers(app)
+    app.include_router(api.build_router(assistant))
+    users = [(user, password) for user, password in assistant.settings.ui_users.items()]
+    mounted: FastAPI = gr.mount_gradio_app(
+        app,
+        build_ui(assistant),
+        path="/",
+        auth=users or None,
+        auth_message="osint-rag: sign in with your analyst account.",
+        footer_links=["api"],
+        run_history=False,
+        css=assets.CSS,
+        js=assets.JS,
+        max_file_size=f"{int(assistant.settings.max_file_mb)}mb",
+        ssr_mode=False,
+        mcp_server=False,
+    )
+    return mounted
 
-    @api.get("/api/health")
-    def health() -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "articles": assistant.article_store.count(),
-            "chunks": assistant.chunk_count(),
-        }
 
-    @api.post("/api/ask")
-    def ask(body: AskIn) -> dict[str, Any]:
-        answer = assistant.ask(body.question, Filters(**body.filters.model_dump()))
-        return answer.to_dict()
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
-    app: FastAPI = gr.mount_gradio_app(api, build_ui(assistant), path="/")
-    return app
+
+def check_access(settings: Settings, host: str) -> None:
+    """Refuse a non-loopback address unless both the UI and the API are protected, or allowed public."""
+    if is_loopback(host) or settings.allow_public:
+        return
+    missing = [
+        name
+        for name, value in (("RAG_UI_USERS", settings.ui_users), ("RAG_API_KEYS", settings.api_keys))
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            f"refusing to listen on {host} without {' and '.join(missing)}: set them "
+            '(e.g. RAG_UI_USERS=\'{"analyst": "..."}\' RAG_API_KEYS=\'["..."]\') '
+            "or RAG_ALLOW_PUBLIC=true to expose the workspace unprotected"
+        )
+
+
+def warm_up(assistant: Assistant) -> float:
+    """Ask one question before listening, so the first analyst does not wait for models to load."""
+    started = time.perf_counter()
+    try:
+        service.ask(assistant, "Which systems were discussed at the exhibition?")
+    except RagError as exc:  # an empty store or an unreachable LLM: the first real question will say so
+        log.warning("warm-up question failed: %s", exc)
+    return time.perf_counter() - started
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Serve the workspace with uvicorn (blocking) after checking the access settings."""
     import uvicorn
 
     host = host or settings.host
-    if host not in {"127.0.0.1", "localhost", "::1"} and not settings.allow_public:
-        raise ConfigError(f"refusing to listen on {host}: set RAG_ALLOW_PUBLIC=true to expose the UI")
+    check_access(settings, host)
     assistant = Assistant.from_settings(settings)
+    seconds = warm_up(assistant)
+    print(
+        f"osint-rag: warmed up in {seconds:.1f}s; serving http://{host}:{port or settings.port}/",
+        file=sys.stderr,
+    )
     uvicorn.run(build_app(assistant), host=host, port=port or settings.port, log_level="info")

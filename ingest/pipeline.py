@@ -1,30 +1,39 @@
 """The ingest pipeline: inputs -> articles -> clean -> chunk -> embed -> stores.
 
-Order of writes makes it idempotent and crash-safe: chunks go to the vector store (and any other
-chunk index) first, then the article row, then the source manifest. A rerun skips sources whose
-fingerprint is unchanged and articles already recorded, and embeds only chunks not yet stored.
+A background thread loads, cleans and chunks (:mod:`ingest.produce`) while this thread embeds and
+writes, in batches of about ``flush_chunks`` chunks sorted by length. Writes are ordered so that a
+run killed at any moment (SIGKILL included) and run again leaves the same store as one uninterrupted
+run: chunk ids are first noted as pending in the article store, then embedded (through the
+embedding cache), written to the vector store and every chunk index, and only then is the article
+row committed; a source's manifest entry is written last, after its stale articles are removed. The
+next run first deletes pending chunks whose article never committed (:meth:`Ingestor.recover`).
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
+import signal
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from tqdm import tqdm
 
 from ingest.chunking import ChunkingConfig, chunk_article
-from ingest.clean import clean_text, content_hash
-from ingest.loaders import load_path, supported_suffixes
+from ingest.fetch import Source, expand, is_url
+from ingest.grouping import Grouper
+from ingest.produce import Producer, Ready, SourceDone, page_at
 from rag.errors import InputError
-from rag.types import Article, ArticleMeta, Chunk, IngestFailure, IngestSummary, Reporter
+from rag.types import Article, ArticleMeta, Chunk, IngestFailure, IngestSummary
 from store.articles import ArticleStore
-from store.embeddings import Embedder
+from store.cache import EmbeddingCache
+from store.embeddings import Embedder, Vectors
 from store.vectors import ChromaStore
+
+CRASH_ENV = "OSINT_RAG_CRASH_AT"  # test hook: "point:n" SIGKILLs this process the n-th time at point
 
 
 class ChunkIndex(Protocol):
@@ -36,13 +45,14 @@ class ChunkIndex(Protocol):
 
 
 @dataclass
-class _Pending:
-    articles: list[tuple[Article, list[Chunk]]] = field(default_factory=list)
+class _Batch:
+    articles: dict[str, tuple[Article, list[Chunk], bytes]] = field(default_factory=dict)
+    sources: list[tuple[SourceDone, list[str]]] = field(default_factory=list)
     chunks: int = 0
 
 
 class Ingestor:
-    """Ingests files and folders into the stores; one instance per assistant."""
+    """Ingests files, folders, feeds and URLs into the stores; one instance per assistant."""
 
     def __init__(
         self,
@@ -52,6 +62,10 @@ class Ingestor:
         chunking: ChunkingConfig,
         indexes: Sequence[ChunkIndex] = (),
         flush_chunks: int = 256,
+        cache: EmbeddingCache | None = None,
+        max_file_mb: float = 50.0,
+        fetch_timeout_s: float = 20.0,
+        near_duplicate_threshold: float = 0.8,
     ) -> None:
         self.embedder = embedder
         self.vectors = vectors
@@ -59,121 +73,224 @@ class Ingestor:
         self.chunking = chunking
         self.indexes = list(indexes)
         self.flush_chunks = flush_chunks
+        self.cache = cache
+        self.max_bytes = int(max_file_mb * 1_000_000)
+        self.fetch_timeout_s = fetch_timeout_s
+        self.grouper = Grouper(articles, near_duplicate_threshold)
+        self._hits: dict[str, int] = {}
 
-    def ingest(self, inputs: Iterable[str | Path], progress: bool = True) -> IngestSummary:
-        """Ingest every input; bad inputs are reported in the summary, never fatal."""
+    def ingest(
+        self,
+        inputs: Iterable[str | Path],
+        progress: bool = True,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        prune: bool = False,
+    ) -> IngestSummary:
+        """Ingest every input; bad inputs are reported in the summary (path and reason), never fatal.
+
+        ``include``/``exclude`` filter the files found in folders (globs); ``prune`` then deletes the
+        articles of manifest sources under the given inputs that no longer exist.
+        """
         started = time.perf_counter()
+        inputs = list(inputs)
         summary = IngestSummary()
-        files = list(self._expand(inputs, summary))
-        pending = _Pending()
-        bar = tqdm(total=len(files), unit="file", desc="ingest", disable=not progress, leave=False)
-        for path in files:
-            try:
-                self._ingest_file(path, summary, pending)
-            except InputError as exc:
-                summary.failed.append(IngestFailure(str(path), str(exc)))
-            except (OSError, ValueError) as exc:
-                summary.failed.append(IngestFailure(str(path), f"{type(exc).__name__}: {exc}"))
-            bar.update(1)
-            bar.set_postfix(chunks=summary.chunks)
-        self._flush(pending, summary)
-        bar.close()
+        self.grouper.reset()
+        self.recover()
+        sources: dict[str, Source] = {}
+        for item in expand(inputs, include, exclude):
+            if isinstance(item, InputError):
+                summary.failed.append(IngestFailure(str(item).split(": ", 1)[0], str(item)))
+            else:
+                sources.setdefault(item.origin, item)
+        producer = Producer(
+            list(sources.values()),
+            self.articles,
+            self.chunking,
+            self.embedder.count_wordpieces,
+            self.max_bytes,
+            self.fetch_timeout_s,
+        )
+        files = tqdm(total=len(sources), unit="file", desc="files", disable=not progress, leave=False)
+        chunks_bar = tqdm(unit="chunk", desc="chunks", disable=not progress, leave=False, position=1)
+        batch = _Batch()
+        thread = producer.start()
+        try:
+            while (event := producer.events.get()) is not None:
+                if isinstance(event, Ready):
+                    self._on_article(event, batch, summary)
+                else:
+                    self._on_source(event, batch, summary)
+                    files.update(1)
+                if batch.chunks >= self.flush_chunks:
+                    chunks_bar.update(self._flush(batch, summary))
+            if producer.error is not None:
+                raise producer.error
+            chunks_bar.update(self._flush(batch, summary))
+        finally:
+            producer.stop.set()
+            thread.join()
+            files.close()
+            chunks_bar.close()
+        if prune:
+            summary.removed += self.prune(inputs, set(sources))
+        self.articles.clear_pending()
+        summary.files = len(sources)
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _expand(self, inputs: Iterable[str | Path], summary: IngestSummary) -> Iterator[Path]:
-        suffixes = set(supported_suffixes())
-        for item in inputs:
-            path = Path(item)
-            if path.is_dir():
-                yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
-            elif path.is_file():
-                yield path
-            else:
-                summary.failed.append(IngestFailure(str(path), "no such file or folder"))
-
-    def _ingest_file(self, path: Path, summary: IngestSummary, pending: _Pending) -> None:
-        origin = str(path.resolve())
-        fingerprint = hashlib.sha1(path.read_bytes()).hexdigest()
-        previous = self.articles.source(origin)
-        if previous and previous[0] == fingerprint and all(self.articles.has(a) for a in previous[1]):
-            summary.unchanged += len(previous[1])
-            summary.article_ids.extend(previous[1])
-            return
-        ids: list[str] = []
-        for raw in load_path(path):
-            article = self._prepare(raw)
-            if article is None:
-                summary.failed.append(IngestFailure(raw.origin or origin, "no article text"))
-                continue
-            if article.id in ids:
-                continue
-            ids.append(article.id)
-            self._add(article, summary, pending, known=previous[1] if previous else [])
-        if not ids:
-            raise InputError(f"{path}: no article text found")
-        self._flush(pending, summary)
-        if previous:
-            stale_ids: set[str] = set(previous[1]) - set(ids)
-            for stale in stale_ids:
-                self.remove_article(stale)
-        self.articles.set_source(origin, fingerprint, ids)
-        summary.article_ids.extend(ids)
-
-    def _prepare(self, raw: Article) -> Article | None:
-        text = clean_text(raw.text)
-        if not text.strip():
-            return None
-        raw.text = text
-        raw.id = content_hash(text)
-        raw.ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
-        return raw
-
-    def _add(self, article: Article, summary: IngestSummary, pending: _Pending, known: list[str]) -> None:
-        existing = self.articles.get(article.id)
-        if existing is not None:
-            if article.id in known or (existing.source, existing.url) == (article.source, article.url):
+    def _on_article(self, event: Ready, batch: _Batch, summary: IngestSummary) -> None:
+        article, origin = event.article, event.origin
+        ids = self._current_ids(batch, origin)
+        pending = {a.id: a for a, _, _ in batch.articles.values()}
+        canonical = self.grouper.canonical_of(article, event.signature, origin, pending)
+        if canonical is not None:
+            ids.append(canonical)
+            if self.grouper.same_report(canonical, article, pending):
                 summary.unchanged += 1
             else:
                 summary.duplicates += 1
-                self.articles.add_reporter(
-                    article.id, Reporter(article.source, article.url, article.published_at)
-                )
+                self.grouper.add_reporter(canonical, article, pending)
             return
-        chunks = chunk_article(article, self.chunking, self.embedder.count_wordpieces)
-        pending.articles.append((article, chunks))
-        pending.chunks += len(chunks)
-        if known:
+        chunks = event.chunks or self._chunk(article)
+        batch.articles[article.id] = (article, chunks, event.signature)
+        batch.chunks += len(chunks)
+        self.grouper.added(article.id, event.signature)
+        ids.append(article.id)
+        if self.grouper.own_ids(origin):
             summary.updated += 1
         else:
             summary.added += 1
-        if pending.chunks >= self.flush_chunks:
-            self._flush(pending, summary)
 
-    def _flush(self, pending: _Pending, summary: IngestSummary) -> None:
-        if not pending.articles:
+    def _current_ids(self, batch: _Batch, origin: str) -> list[str]:
+        """Article ids collected so far for the source being read (its SourceDone comes later)."""
+        key = f"\0{origin}"
+        for done, ids in batch.sources:
+            if done.origin == key:
+                return ids
+        placeholder = SourceDone(key, "", 0, [])
+        batch.sources.append((placeholder, []))
+        return batch.sources[-1][1]
+
+    def _chunk(self, article: Article) -> list[Chunk]:
+        chunks = chunk_article(article, self.chunking, self.embedder.count_wordpieces)
+        for chunk in chunks:
+            chunk.page = page_at(article.pages, chunk.start)
+        return chunks
+
+    def _on_source(self, done: SourceDone, batch: _Batch, summary: IngestSummary) -> None:
+        key = f"\0{done.origin}"
+        ids: list[str] = []
+        for i, (pending, collected) in enumerate(batch.sources):
+            if pending.origin == key:
+                ids = collected
+                del batch.sources[i]
+                break
+        summary.failed.extend(done.failed)
+        if done.unchanged:
+            summary.unchanged += len(done.previous)
+            summary.article_ids.extend(done.previous)
             return
-        chunks = [c for _, cs in pending.articles for c in cs]
-        metas = {a.id: a.meta() for a, _ in pending.articles}
-        stored = self.vectors.existing_ids([c.id for c in chunks])  # left by a killed run
-        todo = [c for c in chunks if c.id not in stored]
-        if todo:
-            vectors = self.embedder.embed([c.embed_text for c in todo])
-            self.vectors.upsert(todo, metas, vectors)
-        for index in self.indexes:
-            index.add(chunks, metas)
-        for article, cs in pending.articles:
-            self.articles.put(article, [c.id for c in cs])
+        if done.error:  # keep what it had (a source that fails to load is not a deleted one); retry next run
+            summary.failed.append(IngestFailure(done.origin, done.error))
+            return
+        if not ids and not done.failed:
+            summary.failed.append(IngestFailure(done.origin, "no article text found"))
+            return
+        summary.article_ids.extend(dict.fromkeys(ids))
+        batch.sources.append((done, ids))
+
+    def _flush(self, batch: _Batch, summary: IngestSummary) -> int:
+        """Embed and write the batched articles, then finalize the sources read so far."""
+        items = list(batch.articles.values())
+        chunks = [c for _, cs, _ in items for c in cs]
+        if chunks:
+            metas = {a.id: a.meta() for a, _, _ in items}
+            self.articles.add_pending([(c.id, c.article_id) for c in chunks])
+            stored = self.vectors.existing_ids([c.id for c in chunks])  # left by a killed run
+            todo = [c for c in chunks if c.id not in stored]
+            if todo:
+                vectors = self._embed([c.embed_text for c in todo], summary)
+                self._checkpoint("embedded")
+                self.vectors.upsert(todo, metas, vectors)
+                self._checkpoint("upserted")
+            for index in self.indexes:
+                index.add(chunks, metas)
+        for article, cs, signature in items:
+            self.articles.put(article, [c.id for c in cs], signature)
+            self._checkpoint("committed")
         summary.chunks += len(chunks)
-        pending.articles.clear()
-        pending.chunks = 0
+        batch.articles.clear()
+        batch.chunks = 0
+        finished = [(d, ids) for d, ids in batch.sources if not d.origin.startswith("\0")]
+        batch.sources = [(d, ids) for d, ids in batch.sources if d.origin.startswith("\0")]
+        for done, ids in finished:
+            self._finalize(done, ids)
+        return len(chunks)
+
+    def _embed(self, texts: list[str], summary: IngestSummary) -> Vectors:
+
+        found = self.cache.get_many(self.embedder.model_id, texts) if self.cache is not None else {}
+        missing = sorted((i for i in range(len(texts)) if i not in found), key=lambda i: len(texts[i]))
+        if missing:
+            fresh = self.embedder.embed([texts[i] for i in missing])
+            if self.cache is not None:
+                self.cache.put_many(self.embedder.model_id, [texts[i] for i in missing], fresh)
+            found.update(zip(missing, fresh, strict=True))
+            summary.embedded += len(missing)
+        return np.stack([found[i] for i in range(len(texts))]).astype(np.float32)
+
+    def _finalize(self, done: SourceDone, ids: list[str]) -> None:
+        """Remove the articles a changed source no longer yields, then record the source."""
+        for stale in dict.fromkeys(done.previous):
+            if stale not in ids and not self.articles.referenced(stale, besides=done.origin):
+                self.remove_article(stale)
+        self._checkpoint("stale")
+        self.articles.set_source(done.origin, done.fingerprint, ids, done.size)
+        self._checkpoint("source")
+
+    def recover(self) -> int:
+        """Delete chunks a killed run wrote without committing their article; returns how many."""
+        orphans = self.articles.orphans()
+        if orphans:
+            self.vectors.delete_chunks(orphans)
+            for index in self.indexes:
+                index.delete(orphans)
+        self.articles.clear_pending()
+        return len(orphans)
+
+    def prune(self, inputs: Sequence[str | Path], seen: set[str]) -> int:
+        """Forget manifest sources under ``inputs`` not seen this run; delete articles left unsourced."""
+        roots = [str(Path(i).expanduser().resolve()) for i in inputs if not is_url(i)]
+        removed = 0
+        for origin, ids in self.articles.origins().items():
+            if origin in seen or is_url(origin):
+                continue
+            if not any(origin == r or origin.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+                continue
+            self.articles.remove_source(origin)
+            for article_id in ids:
+                if not self.articles.referenced(article_id) and self.remove_article(article_id):
+                    removed += 1
+        return removed
 
     def remove_article(self, article_id: str) -> bool:
         """Delete an article from every store; False when it was not there."""
         if not self.articles.has(article_id):
             return False
-        chunk_ids = self.articles.delete(article_id)
+        chunk_ids = self.articles.chunk_ids(article_id)
         self.vectors.delete_chunks(chunk_ids)
         for index in self.indexes:
             index.delete(chunk_ids)
+        self.articles.delete(article_id)
+        self.grouper.removed(article_id)
         return True
+
+    def _checkpoint(self, point: str) -> None:
+        """Crash-test hook: SIGKILL ourselves at the n-th pass of ``point`` when CRASH_ENV says so."""
+        wanted = os.environ.get(CRASH_ENV, "")
+        if not wanted.startswith(point + ":"):
+            return
+        self._hits[point] = self._hits.get(point, 0) + 1
+        if self._hits[point] >= int(wanted.split(":", 1)[1]):
+            os.kill(os.getpid(), signal.SIGKILL)

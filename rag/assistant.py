@@ -7,21 +7,26 @@ go through it.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.chunking import ChunkingConfig
 from ingest.pipeline import Ingestor
 from rag.answer import AnswerGenerator
-from rag.errors import ConfigError, InputError, NotFoundError
+from rag.errors import InputError, NotFoundError
 from rag.offline import configure
 from rag.retrieval import Retriever
 from rag.settings import Settings, load_settings
-from rag.types import Answer, Article, Filters, IngestSummary
+from rag.types import Answer, Article, Filters, IngestSummary, StreamEvent, Turn
 from store.articles import ArticleStore
 from store.embeddings import Embedder, shared_embedder
+from store.lexical import LexicalIndex
 from store.vectors import ChromaStore
+
+if TYPE_CHECKING:
+    from rag.chain import AnswerChain
 
 
 class Assistant:
@@ -59,13 +64,18 @@ class Assistant:
             settings.embedding_backend,
             settings.embedding_device,
             settings.embedding_batch_size,
+            precision=settings.embedding_precision,
+            cache_dir=settings.cache_dir,
         )
         store_dir = Path(settings.chroma_path)
         vectors = ChromaStore(
             embedder, path=store_dir / "chroma", url=settings.chroma_url, collection=settings.collection
         )
         articles = ArticleStore(store_dir / f"{settings.collection}.sqlite")
-        retriever = build_retriever(settings, embedder, vectors)
+        from rag.retrieval.factory import open_lexical_index
+
+        lexical = open_lexical_index(settings, vectors)
+        retriever = build_retriever(settings, embedder, vectors, lexical)
         generator = build_generator(settings, embedder)
         chunking = ChunkingConfig(
             settings.chunk_tokens,
@@ -73,28 +83,91 @@ class Assistant:
             settings.max_embed_wordpieces,
             settings.tokenizer_encoding,
         )
-        ingestor = Ingestor(embedder, vectors, articles, chunking)
+        from store.cache import EmbeddingCache
+
+        ingestor = Ingestor(
+            embedder,
+            vectors,
+            articles,
+            chunking,
+            indexes=[lexical],
+            cache=EmbeddingCache(store_dir / "embedding-cache.sqlite"),
+            max_file_mb=settings.max_file_mb,
+            fetch_timeout_s=settings.fetch_timeout_s,
+            flush_chunks=settings.ingest_batch_chunks,
+        )
         return cls(settings, embedder, vectors, articles, retriever, generator, ingestor)
 
-    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
-        """Answer ``question`` from the ingested articles, citing the sentences it rests on."""
+    @cached_property
+    def chain(self) -> AnswerChain:
+        """The answer chain (rag/chain.py): condense -> retrieve -> pack -> generate -> verify."""
+        from rag.chain import AnswerChain, ChainConfig
+
+        s = self.settings
+        config = ChainConfig(
+            top_k=s.top_k,
+            context_tokens=s.context_tokens,
+            encoding=s.tokenizer_encoding,
+            abstain_threshold=s.abstain_threshold,
+            max_missing_share=s.abstain_missing_share,
+            support_threshold=s.support_threshold,
+        )
+        lexical = next((i for i in self.ingestor.indexes if isinstance(i, LexicalIndex)), None)
+        frequency = lexical.document_frequency if lexical is not None else None
+        return AnswerChain(self.retriever, self.generator, self.embedder, config, frequency)
+
+    def ask(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        history: Sequence[Turn | Mapping[str, str]] | None = None,
+        k: int | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the ingested articles, citing the sentences it rests on.
+
+        ``history`` holds the conversation so far (``Turn`` or ``{"role", "content"}``); a follow-up
+        is turned into a standalone question first. Raises :class:`BackendError` when an LLM fails.
+        """
+        for event in self.stream(question, filters, history, k):
+            if event.answer is not None:
+                return event.answer
+        raise RuntimeError("the answer chain ended without an answer")
+
+    def stream(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        history: Sequence[Turn | Mapping[str, str]] | None = None,
+        k: int | None = None,
+    ) -> Iterator[StreamEvent]:
+        """Like :meth:`ask`, streamed: text deltas as they are written, then the verified answer."""
+        from rag.answer.followup import as_turns
+        from rag.chain import ChainInput
+
         question = (question or "").strip()
         if not question:
             raise InputError("the question is empty: ask something about the ingested articles")
-        started = time.perf_counter()
-        hits = self.retriever.retrieve(question, k or self.settings.top_k, filters)
-        retrieved = time.perf_counter()
-        answer = self.generator.generate(question, hits)
-        done = time.perf_counter()
-        answer.filters = filters or Filters()
-        answer.timings_ms.update(retrieve=_ms(retrieved - started), generate=_ms(done - retrieved))
-        answer.timings_ms["total"] = _ms(done - started)
-        return answer
+        request = ChainInput(question, filters, as_turns(history), k)
+        yield from self.chain.stream(request)
 
-    def ingest(self, inputs: Iterable[str | Path], progress: bool = False) -> IngestSummary:
-        """Ingest files or folders; returns what was added, skipped and refused (with reasons)."""
+    def ingest(
+        self,
+        inputs: Iterable[str | Path],
+        progress: bool = False,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        prune: bool = False,
+    ) -> IngestSummary:
+        """Ingest files, folders (recursively), feeds and URLs; returns what was added, updated,
+        skipped as unchanged or duplicate, and refused (path and reason), with timings.
+
+        ``include``/``exclude``: glob patterns for files found in folders (``"*.html"``, ``"drafts/*"``).
+        ``prune``: also delete articles whose source file under ``inputs`` is gone.
+        """
         with self._write_lock:
-            return self.ingestor.ingest(inputs, progress=progress)
+            return self.ingestor.ingest(
+                inputs, progress=progress, include=include, exclude=exclude, prune=prune
+            )
 
     def articles(self) -> list[Article]:
         return self.article_store.all()
@@ -117,20 +190,24 @@ class Assistant:
         return self.vectors.count()
 
 
-def build_retriever(settings: Settings, embedder: Embedder, vectors: ChromaStore) -> Retriever:
-    from rag.retrieval.dense import DenseRetriever
+def build_retriever(
+    settings: Settings, embedder: Embedder, vectors: ChromaStore, lexical: LexicalIndex | None = None
+) -> Retriever:
+    """The retriever ``settings.retrieval_mode`` names (see rag/retrieval/factory.py)."""
+    from rag.retrieval.factory import build_retriever as build
 
-    return DenseRetriever(embedder, vectors)
+    return build(settings, embedder, vectors, lexical)
 
 
 def build_generator(settings: Settings, embedder: Embedder) -> AnswerGenerator:
+    """The answer backend ``settings.answer_backend`` names (see rag/answer/)."""
     if settings.answer_backend == "extractive":
         from rag.answer.extractive import ExtractiveGenerator
 
-        return ExtractiveGenerator(embedder, settings.max_answer_sentences, settings.abstain_threshold)
-    raise ConfigError(
-        f"answer backend {settings.answer_backend!r} is not available yet: set RAG_ANSWER_BACKEND=extractive"
-    )
+        return ExtractiveGenerator(settings.extractive_max_sentences)
+    from rag.answer.backends import build_llm_generator
+
+    return build_llm_generator(settings)
 
 
 def _ms(seconds: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,8 +20,25 @@ class Evidence:
     end: int
 
 
+# Text addressed to an AI model rather than to readers: never quoted, never counted as support.
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules?|everything)\b|"
+    r"\b(?:system prompt|you are now|as an ai|language model|assistant must|respond only with|"
+    r"reply (?:only )?with|answer (?:only )?with)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """Whether a sentence reads as instructions to an AI (a prompt injection planted in an article)."""
+    return bool(_INJECTION.search(text))
+
+
 def evidence_sentences(hits: Sequence[Hit], min_chars: int = 20) -> list[Evidence]:
-    """Every sentence of every hit, once (overlapping chunks share sentences)."""
+    """Every sentence of every hit, once (overlapping chunks share sentences).
+
+    Sentences that read as instructions to an AI are left out: they are never evidence.
+    """
     seen: set[tuple[str, int]] = set()
     out: list[Evidence] = []
     for hit in hits:
@@ -29,7 +47,7 @@ def evidence_sentences(hits: Sequence[Hit], min_chars: int = 20) -> list[Evidenc
             start, end = chunk.start + span.start, chunk.start + span.end
             key = (chunk.article_id, start)
             text = chunk.text[span.start : span.end]
-            if key in seen or len(text) < min_chars:
+            if key in seen or len(text) < min_chars or looks_like_injection(text):
                 continue
             seen.add(key)
             out.append(Evidence(hit=hit, text=text, start=start, end=end))

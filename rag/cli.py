@@ -41,10 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     ingest.add_argument("--strict", action="store_true", help="exit non-zero when any input fails")
+    ingest.add_argument("--prune", action="store_true", help="delete articles whose source file is gone")
+    ingest.add_argument("--include", action="append", default=[], help="glob of files to take from folders")
+    ingest.add_argument("--exclude", action="append", default=[], help="glob of files to skip in folders")
 
     ask = sub.add_parser("ask", help="ask a question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    ask.add_argument("--stream", action="store_true", help="print the draft as written, then the answer")
     add_filter_args(ask)
 
     articles = sub.add_parser("articles", help="list ingested articles")
@@ -53,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("article_id")
 
     serve = sub.add_parser("serve", help="serve the UI and HTTP API")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--store", default=argparse.SUPPRESS, help="store folder (RAG_CHROMA_PATH)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1, RAG_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 7860, RAG_PORT)")
 
     from evals.cli import add_eval_parser
 
@@ -83,16 +88,33 @@ def assistant_for(settings: Settings) -> Assistant:
 
 @command("ingest")
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    summary = assistant_for(settings).ingest(args.paths, progress=sys.stderr.isatty() or not args.json)
+    summary = assistant_for(settings).ingest(
+        args.paths,
+        progress=sys.stderr.isatty() and not args.json,
+        include=args.include,
+        exclude=args.exclude,
+        prune=args.prune,
+    )
     print(json.dumps(summary.to_dict(), indent=2) if args.json else format_summary(summary))
-    if summary.failed and (args.strict or not (summary.added or summary.updated or summary.unchanged)):
+    ingested = summary.added or summary.updated or summary.unchanged or summary.duplicates
+    if summary.failed and (args.strict or not ingested):
         return 1
     return 0
 
 
 @command("ask")
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    answer = assistant_for(settings).ask(args.question, filters_from_args(args))
+    assistant = assistant_for(settings)
+    if args.stream and not args.json:
+        answer = None
+        for event in assistant.stream(args.question, filters_from_args(args)):
+            if event.delta:
+                print(event.delta, end="", flush=True)
+            answer = event.answer or answer
+        print("\n\nverified:")
+    else:
+        answer = assistant.ask(args.question, filters_from_args(args))
+    assert answer is not None
     print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
     return 0
 
@@ -135,8 +157,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def format_summary(summary: IngestSummary) -> str:
     lines = [
         f"added {summary.added}, updated {summary.updated}, unchanged {summary.unchanged}, "
-        f"duplicates {summary.duplicates}, failed {len(summary.failed)}",
-        f"{summary.chunks} chunks in {summary.seconds:.1f}s ({summary.chunks_per_second:.1f} chunks/s)",
+        f"duplicates {summary.duplicates}, removed {summary.removed}, failed {len(summary.failed)}",
+        f"{summary.files} inputs, {summary.chunks} chunks ({summary.embedded} embedded, the rest cached) "
+        f"in {summary.seconds:.1f}s ({summary.chunks_per_second:.1f} chunks/s)",
     ]
     lines += [f"  failed: {f.path}: {f.reason}" for f in summary.failed]
     return "\n".join(lines)
@@ -147,6 +170,9 @@ def format_answer(answer: Answer) -> str:
     for c in answer.citations:
         lines.append(f"[{c.n}] {c.title} — {c.source}, {c.published_at[:10]}  {c.url}")
         lines.append(f"    “{c.quote}” (chars {c.start}-{c.end})")
+    if answer.unsupported:
+        lines.append("Not supported by any source (no citation):")
+        lines += [f"  - {sentence}" for sentence in answer.unsupported]
     return "\n".join(lines).rstrip()
 
 

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     embedding_backend: Literal["torch", "onnx", "openvino"] = "torch"
     embedding_device: str = "cpu"
     embedding_batch_size: int = Field(32, ge=1)
+    embedding_precision: Literal["fp32", "int8"] = Field(
+        "fp32", description="int8: dynamically quantized ONNX model (onnx backend only)."
+    )
 
     # chunking
     tokenizer_encoding: str = "cl100k_base"
@@ -44,14 +47,38 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(48, ge=0, description="Sentence-aligned overlap between chunks.")
     max_embed_wordpieces: int = Field(256, ge=32, description="Embedding model input limit (header incl.).")
     max_file_mb: float = Field(50.0, gt=0, description="Inputs larger than this are refused.")
+    fetch_timeout_s: float = Field(20.0, gt=0, description="Timeout for fetching a URL input.")
+    ingest_batch_chunks: int = Field(256, ge=1, description="Chunks embedded and written per batch.")
 
     # retrieval and answering
     top_k: int = Field(10, ge=1, le=100)
     candidates: int = Field(50, ge=1, description="Candidates per retriever before fusion.")
+    retrieval_mode: Literal["dense", "bm25", "hybrid", "full"] = Field(
+        "full", description="dense, bm25, hybrid (fused), or full (hybrid + question parsing + rerank)."
+    )
+    fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 lists are fused.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense list in fusion.")
+    lexical_weight: float = Field(2.0, ge=0, description="Weight of the BM25 list in fusion.")
+    rerank_model: str | None = Field(None, description="Local cross-encoder (path or name); unset: none.")
+    sentence_rerank: bool = Field(False, description="Offline sentence-level reranking in full mode.")
+    rerank_depth: int = Field(30, ge=1, description="Candidates the reranker re-scores.")
+    per_article_cap: int = Field(3, ge=0, description="Max chunks of one article in the top k (0: no cap).")
+    outlet_aliases: dict[str, str] = Field(
+        default_factory=dict, description="Extra outlet names: alias -> outlet as stored."
+    )
+    reference_date: str | None = Field(None, description="'Today' for relative dates (ISO); unset: today.")
     answer_backend: AnswerBackend = "extractive"
     max_answer_sentences: int = Field(4, ge=1)
-    abstain_threshold: float = Field(0.25, description="Evidence score under which the assistant abstains.")
+    abstain_threshold: float = Field(0.4, description="Evidence score under which the assistant abstains.")
     context_tokens: int = Field(3000, ge=256, description="Token budget for sources given to an LLM.")
+    abstain_missing_share: float = Field(
+        1.0, ge=0, le=1, description="Abstain when more of the question's names than this are in no source."
+    )
+    support_threshold: float = Field(0.55, ge=0, le=1, description="Support score a cited sentence needs.")
+    llm_max_tokens: int = Field(512, ge=16, description="Most tokens an LLM backend may write per answer.")
+    extractive_max_sentences: int = Field(
+        6, ge=1, description="Most quoted sentences in an extractive answer (several articles need several)."
+    )
 
     # LLM backends
     llm_base_url: str = "http://127.0.0.1:8080/v1"

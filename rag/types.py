@@ -63,6 +63,7 @@ class Chunk:
     tokens: int
     header: str = ""
     index: int = 0  # position of the chunk within its article
+    page: int | None = None  # PDF page (1-based) where the chunk starts; None for other formats
 
     @property
     def embed_text(self) -> str:
@@ -139,12 +140,34 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     filters: Filters = field(default_factory=Filters)
     standalone_question: str = ""
+    closest: list[ArticleMeta] = field(default_factory=list)  # listed when the assistant abstains
+    backend: str = ""  # the answer backend that wrote ``text``
 
     def to_dict(self, include_hits: bool = False) -> dict[str, Any]:
         data = asdict(self)
         if not include_hits:
             data.pop("hits")
         return data
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation: ``role`` is "user" or "assistant"."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """What :meth:`rag.Assistant.stream` yields: text deltas, then exactly one final ``answer``.
+
+    The deltas are the draft as it is written; the final answer is verified, so its ``text`` may
+    differ from the concatenated deltas (re-cited or flagged sentences).
+    """
+
+    delta: str = ""
+    answer: Answer | None = None
 
 
 @dataclass
@@ -166,6 +189,8 @@ class IngestSummary:
     seconds: float = 0.0
     failed: list[IngestFailure] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
+    files: int = 0  # inputs read (files, URLs)
+    embedded: int = 0  # chunks embedded by the model (the rest came from the embedding cache)
 
     @property
     def chunks_per_second(self) -> float:

@@ -1,9 +1,13 @@
 """SQLite document store and ingest manifest, beside the vector store.
 
 ``articles`` keeps each article's clean text and metadata (citations open the exact sentence);
-``chunks`` lists each article's chunk ids; ``sources`` maps an input (path, URL, record) to the
-article it produced. An article row is written only after its chunks are in the vector store, so
-the row is the commit marker: a killed ingest leaves no row and the next run redoes that article.
+``chunks`` lists each article's chunk ids; ``sources`` (the manifest) maps an input (path or URL)
+to its content fingerprint and the articles it produced (also in ``source_articles``, one row per
+pair). An article row is written only after its chunks are in the vector store, so the row is the
+commit marker: a killed ingest leaves no row and the next run redoes that article. Chunk ids are
+noted in ``pending_chunks`` before they are written anywhere; :meth:`ArticleStore.orphans` lists
+those whose article never committed, for the pipeline to delete. ``minhash`` keeps each article's
+MinHash signature for near-duplicate detection.
 """
 
 from __future__ import annotations
@@ -26,7 +30,14 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS sources (origin TEXT PRIMARY KEY, fingerprint TEXT, article_ids TEXT);
+CREATE TABLE IF NOT EXISTS source_articles (
+    origin TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (origin, article_id)
+);
+CREATE INDEX IF NOT EXISTS source_articles_article ON source_articles(article_id);
+CREATE TABLE IF NOT EXISTS pending_chunks (id TEXT PRIMARY KEY, article_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS minhash (article_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
 """
+_SOURCE_COLUMNS = {"size": "INTEGER DEFAULT 0", "updated_at": "TEXT DEFAULT ''"}
 _FIELDS = (
     "id",
     "title",
@@ -40,6 +51,7 @@ _FIELDS = (
     "ingested_at",
     "text",
 )
+_ORIGINS_OF = "SELECT origin FROM source_articles WHERE article_id = ?"
 _SELECT = f"SELECT {','.join(_FIELDS)}, also_reported_by, pages FROM articles"
 
 
@@ -53,6 +65,18 @@ class ArticleStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a store made by an older version up to this schema (new manifest columns)."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(sources)")}
+        for name, kind in _SOURCE_COLUMNS.items():
+            if name not in columns:
+                self._db.execute(f"ALTER TABLE sources ADD COLUMN {name} {kind}")
+        if not self._db.execute("SELECT 1 FROM source_articles LIMIT 1").fetchone():
+            rows = self._db.execute("SELECT origin, article_ids FROM sources").fetchall()
+            pairs = [(o, a) for o, ids in rows for a in json.loads(ids or "[]")]
+            self._db.executemany("INSERT OR IGNORE INTO source_articles VALUES (?, ?)", pairs)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -65,13 +89,16 @@ class ArticleStore:
                 raise
             self._db.execute("COMMIT")
 
-    def put(self, article: Article, chunk_ids: Sequence[str]) -> None:
+    def put(self, article: Article, chunk_ids: Sequence[str], signature: bytes | None = None) -> None:
         """Record an article and its chunks (call after the chunks are in the vector store)."""
         with self.transaction() as db:
             db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
             db.executemany(
                 "INSERT OR REPLACE INTO chunks VALUES (?, ?)", [(c, article.id) for c in chunk_ids]
             )
+            db.execute("DELETE FROM pending_chunks WHERE article_id = ?", (article.id,))
+            if signature is not None:
+                db.execute("INSERT OR REPLACE INTO minhash VALUES (?, ?)", (article.id, signature))
             values = [getattr(article, f) for f in _FIELDS]
             values += [json.dumps([asdict(r) for r in article.also_reported_by]), json.dumps(article.pages)]
             db.execute(f"INSERT OR REPLACE INTO articles VALUES ({','.join('?' * 13)})", values)
@@ -123,13 +150,68 @@ class ArticleStore:
             return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     def delete(self, article_id: str) -> list[str]:
-        """Remove an article; returns its chunk ids (for the vector store and lexical index)."""
+        """Remove an article and every manifest entry naming it; returns the chunk ids it had.
+
+        Call after its chunks are gone from the vector store and indexes (see ``chunk_ids``), so a
+        killed delete leaves the row behind and is simply redone.
+        """
         with self.transaction() as db:
             ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
             db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
             db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-            db.execute("DELETE FROM sources WHERE article_ids = ?", (json.dumps([article_id]),))
+            db.execute("DELETE FROM minhash WHERE article_id = ?", (article_id,))
+            origins = [r[0] for r in db.execute(_ORIGINS_OF, (article_id,))]
+            db.executemany("DELETE FROM sources WHERE origin = ?", [(o,) for o in origins])
+            db.executemany("DELETE FROM source_articles WHERE origin = ?", [(o,) for o in origins])
         return ids
+
+    def existing(self, article_ids: Sequence[str]) -> set[str]:
+        """The ids among ``article_ids`` that have an article row."""
+        found: set[str] = set()
+        with self._lock:
+            for i in range(0, len(article_ids), 500):
+                batch = list(article_ids[i : i + 500])
+                query = f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(batch))})"
+                found.update(r[0] for r in self._db.execute(query, batch))
+        return found
+
+    def ids_from(self, origin: str) -> list[str]:
+        """Ids of the articles loaded from ``origin`` (a file or URL, or one of its records ``origin#n``)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM articles WHERE origin = ? OR substr(origin, 1, ?) = ?",
+                (origin, len(origin) + 1, origin + "#"),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def referenced(self, article_id: str, besides: str = "") -> bool:
+        """Whether any source in the manifest (other than ``besides``) still names this article."""
+        with self._lock:
+            row = self._db.execute(_ORIGINS_OF + " AND origin != ? LIMIT 1", (article_id, besides)).fetchone()
+        return row is not None
+
+    # crash recovery and near-duplicate signatures
+    def add_pending(self, chunks: Sequence[tuple[str, str]]) -> None:
+        """Note (chunk id, article id) pairs about to be written to the vector store and indexes."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO pending_chunks VALUES (?, ?)", chunks)
+
+    def orphans(self) -> list[str]:
+        """Chunk ids noted as pending whose article never committed (left by a killed run)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT p.id FROM pending_chunks p LEFT JOIN chunks c ON c.id = p.id WHERE c.id IS NULL"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def clear_pending(self) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM pending_chunks")
+
+    def signatures(self) -> list[tuple[str, bytes]]:
+        """(article id, MinHash signature) of every stored article that has one."""
+        with self._lock:
+            return [(a, bytes(s)) for a, s in self._db.execute("SELECT article_id, signature FROM minhash")]
 
     # manifest of inputs
     def source(self, origin: str) -> tuple[str, list[str]] | None:
@@ -139,12 +221,17 @@ class ArticleStore:
             ).fetchone()
         return (row[0], json.loads(row[1])) if row else None
 
-    def set_source(self, origin: str, fingerprint: str, article_ids: Sequence[str]) -> None:
+    def set_source(self, origin: str, fingerprint: str, article_ids: Sequence[str], size: int = 0) -> None:
+        """Record that ``origin`` (content ``fingerprint``) yielded ``article_ids``: the last write."""
+        ids = list(dict.fromkeys(article_ids))
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?)",
-                (origin, fingerprint, json.dumps(list(article_ids))),
+                "INSERT OR REPLACE INTO sources (origin, fingerprint, article_ids, size, updated_at) "
+                "VALUES (?, ?, ?, ?, datetime('now'))",
+                (origin, fingerprint, json.dumps(ids), size),
             )
+            db.execute("DELETE FROM source_articles WHERE origin = ?", (origin,))
+            db.executemany("INSERT INTO source_articles VALUES (?, ?)", [(origin, a) for a in ids])
 
     def origins(self) -> dict[str, list[str]]:
         with self._lock:
@@ -154,6 +241,7 @@ class ArticleStore:
     def remove_source(self, origin: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM sources WHERE origin = ?", (origin,))
+            db.execute("DELETE FROM source_articles WHERE origin = ?", (origin,))
 
     def close(self) -> None:
         with self._lock:

@@ -70,6 +70,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.model_kwargs = model_kwargs or {}
         self._model: Any = None
+        self._counter: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -89,6 +90,14 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(self.model_name)
+        if self.backend == "openvino":
+            try:
+                import optimum.intel  # noqa: F401
+            except ModuleNotFoundError as exc:
+                raise ConfigError(
+                    "RAG_EMBEDDING_BACKEND=openvino needs optimum-intel and openvino, which are not "
+                    "installed: use RAG_EMBEDDING_BACKEND=onnx (built in) or torch"
+                ) from exc
         try:
             return SentenceTransformer(
                 path,
@@ -119,20 +128,59 @@ class SentenceTransformerEmbedder:
         return vector
 
     def count_wordpieces(self, text: str) -> int:
+        counter = self._word_counter()
+        if counter is not None:
+            return len(counter.encode(text, add_special_tokens=False).ids)
         tokenizer = self._load().tokenizer
-        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+        with self._lock:
+            return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    def _word_counter(self) -> Any:
+        """A tokenizer of our own for counting, so counting never races the model's (ingest threads)."""
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            file = Path(resolve_model_path(self.model_name)) / "tokenizer.json"
+            if file.is_file():
+                counter = Tokenizer.from_file(str(file))
+                counter.no_truncation()
+                counter.no_padding()
+                self._counter = counter
+            else:
+                self._counter = False
+        return self._counter or None
 
 
-_SHARED: dict[tuple[str, str, str, int], SentenceTransformerEmbedder] = {}
+_SHARED: dict[tuple[str, str, str, int, str], Embedder] = {}
 _SHARED_LOCK = threading.Lock()
 
 
 def shared_embedder(
-    model: str, backend: str = "torch", device: str = "cpu", batch_size: int = 32
-) -> SentenceTransformerEmbedder:
-    """One embedder per (model, backend, device, batch size) per process: assistants share weights."""
-    key = (model, backend, device, batch_size)
+    model: str,
+    backend: str = "torch",
+    device: str = "cpu",
+    batch_size: int = 32,
+    precision: str = "fp32",
+    cache_dir: Path | None = None,
+) -> Embedder:
+    """One embedder per (model, backend, device, batch size, precision) per process.
+
+    ``backend="onnx"`` runs the model on ONNX Runtime (exported into ``cache_dir`` at first use),
+    optionally int8-quantized (``precision="int8"``); ``"torch"`` is plain sentence-transformers.
+    """
+    if backend not in ("torch", "onnx", "openvino"):
+        raise ConfigError(f"embedding backend {backend!r} is unknown: use torch, onnx or openvino")
+    if precision != "fp32" and backend != "onnx":
+        raise ConfigError(
+            f"embedding precision {precision!r} needs RAG_EMBEDDING_BACKEND=onnx (it is {backend!r})"
+        )
+    key = (model, backend, device, batch_size, precision)
     with _SHARED_LOCK:
         if key not in _SHARED:
-            _SHARED[key] = SentenceTransformerEmbedder(model, backend, device, batch_size)
+            if backend == "onnx":
+                from store.onnx_backend import OnnxEmbedder
+
+                _SHARED[key] = OnnxEmbedder(model, cache_dir, precision, batch_size)
+            else:
+                _SHARED[key] = SentenceTransformerEmbedder(model, backend, device, batch_size)
         return _SHARED[key]

@@ -182,6 +182,7 @@ def _metadata(chunk: Chunk, meta: ArticleMeta) -> dict[str, Any]:
         "end": chunk.end,
         "tokens": chunk.tokens,
         "index": chunk.index,
+        "page": chunk.page or 0,  # 0: not paged (Chroma metadata has no null)
         "header": chunk.header,
     }
 
@@ -196,6 +197,7 @@ def _hit(cid: str, doc: str, meta: dict[str, Any], similarity: float, rank: int)
         tokens=int(meta.get("tokens", 0)),
         header=str(meta.get("header", "")),
         index=int(meta.get("index", 0)),
+        page=int(meta.get("page", 0)) or None,
     )
     article = ArticleMeta(
         id=chunk.article_id,

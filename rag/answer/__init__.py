@@ -1,16 +1,56 @@
-"""Answer generation: from a question and retrieved hits to a cited :class:`Answer`."""
+"""Answer generation: from a question and numbered sources to a drafted, then verified, answer.
+
+Backends (``settings.answer_backend``) implement :class:`AnswerGenerator`: they draft text with
+``[n]`` markers that refer to :class:`~rag.answer.context.Source` numbers, streamed as deltas, and
+turn a follow-up into a standalone question. Verification (rag/verify.py) and abstention
+(rag/answer/abstain.py) are the chain's job (rag/chain.py), the same for every backend.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from rag.types import Answer, Hit
+import numpy as np
 
-ABSTAIN_TEXT = "The ingested articles do not answer this."
+from rag.answer.abstain import ABSTAIN_TEXT
+from rag.answer.context import Source
+from rag.citations import Evidence
+from rag.types import Turn
+
+
+@dataclass
+class Scored:
+    """An evidence sentence of source ``n`` scored against the question (higher is closer)."""
+
+    n: int
+    evidence: Evidence
+    score: float
+    vector: np.ndarray
+
+
+@dataclass
+class Context:
+    """What a backend drafts from: the standalone question, the sources and their ranked sentences."""
+
+    question: str
+    sources: list[Source]
+    ranked: list[Scored] = field(default_factory=list)  # best first
 
 
 class AnswerGenerator(Protocol):
-    """Writes an answer whose every sentence carries a citation it earned, or abstains."""
+    """A backend: drafts a cited answer from a :class:`Context`, streamed as text deltas."""
 
-    def generate(self, question: str, hits: Sequence[Hit]) -> Answer: ...
+    name: str
+
+    def draft(self, context: Context) -> Iterator[str]:
+        """Yield the answer text piece by piece, with ``[n]`` after each sentence."""
+        ...
+
+    def standalone(self, question: str, history: Sequence[Turn]) -> str:
+        """The follow-up ``question`` rewritten so it can be understood without ``history``."""
+        ...
+
+
+__all__ = ["ABSTAIN_TEXT", "AnswerGenerator", "Context", "Scored", "Source"]

@@ -1,76 +1,129 @@
 """The default, LLM-free backend: the answer is the best evidence sentences, each quoted and cited.
 
-Because it only quotes, every citation is exact by construction. It abstains when no sentence is
-close enough to the question, rather than quoting noise.
+It only quotes, so it never states what no source says and every citation is exact. Multi-article
+questions get evidence from each relevant article (its best sentence first), and when the question
+names outlets or compares reports, each side's evidence is set next to the other, labelled with its
+outlet and date, in the order the question names them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from rag.answer import ABSTAIN_TEXT
-from rag.citations import Evidence, cite, evidence_sentences
-from rag.text import content_words
-from rag.types import Answer, Hit
-from store.embeddings import Embedder
+from rag.answer import Context, Scored
+from rag.answer.followup import resolve_followup
+from rag.types import Turn
+
+_COMPARISON = re.compile(
+    r"\b(?:compar\w*|while|whereas|both|same|differ\w*|consisten\w*|inconsisten\w*|agree|disagree|"
+    r"contrast|versus|vs\.?|change[ds]?|shift\w*)\b",
+    re.IGNORECASE,
+)
 
 
-def lexical_overlap(question_words: set[str], sentence: str) -> float:
-    """Share of the question's content words that the sentence contains."""
-    if not question_words:
-        return 0.0
-    return len(question_words & set(content_words(sentence))) / len(question_words)
+def outlet_names(source: str) -> list[str]:
+    """Ways a question may name an outlet: "Cnbc | World Business News Leader" -> ["cnbc | ...", "cnbc"]."""
+    names = [source.lower()]
+    head = re.split(r"\s+[|\-–:]\s+", source)[0].lower()
+    if head != names[0]:
+        names.append(head)
+    if head.startswith("the "):
+        names.append(head[4:])
+    return [n for n in names if len(n) >= 3]
+
+
+def named_position(question: str, source: str) -> int:
+    """Where the question first names ``source`` (-1 when it does not)."""
+    q = question.lower()
+    found = [m.start() for n in outlet_names(source) for m in re.finditer(rf"\b{re.escape(n)}\b", q)]
+    return min(found) if found else -1
 
 
 class ExtractiveGenerator:
-    """Ranks the sentences of the retrieved passages against the question and quotes the best."""
+    """Quotes the best evidence sentences of the relevant sources (see the module doc)."""
 
-    def __init__(
-        self,
-        embedder: Embedder,
-        max_sentences: int = 4,
-        abstain_threshold: float = 0.45,
-        dense_weight: float = 0.7,
-    ) -> None:
-        self.embedder = embedder
+    name = "extractive"
+
+    def __init__(self, max_sentences: int = 6, relative_floor: float = 0.75, min_score: float = 0.25) -> None:
         self.max_sentences = max_sentences
-        self.abstain_threshold = abstain_threshold
-        self.dense_weight = dense_weight
+        self.relative_floor = relative_floor
+        self.min_score = min_score
 
-    def score(self, question: str, evidence: Sequence[Evidence]) -> tuple[np.ndarray, np.ndarray]:
-        """(combined score, sentence vectors) for each evidence sentence."""
-        q_vec = self.embedder.embed_query(question)
-        vectors = self.embedder.embed([e.text for e in evidence])
-        dense = vectors @ q_vec
-        words = set(content_words(question))
-        lexical = np.array([lexical_overlap(words, e.text) for e in evidence], dtype=np.float32)
-        return self.dense_weight * dense + (1 - self.dense_weight) * lexical, vectors
+    def select(self, context: Context) -> list[Scored]:
+        """One best sentence per relevant source, then the next best overall, without near-repeats."""
+        ranked = context.ranked
+        if not ranked:
+            return []
+        floor = max(self.min_score, self.relative_floor * ranked[0].score)
+        named = {s.n for s in context.sources if named_position(context.question, s.article.source) >= 0}
+        chosen: list[Scored] = []
+        per_source: dict[int, int] = {}
 
-    def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
-        evidence = evidence_sentences(hits)
-        if not evidence:
-            return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, hits=list(hits))
-        scores, vectors = self.score(question, evidence)
-        order = np.argsort(-scores)
-        if float(scores[order[0]]) < self.abstain_threshold:
-            return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, hits=list(hits))
-        chosen = self._select(order, scores, vectors)
-        citations = [cite(n, evidence[i], float(scores[i])) for n, i in enumerate(chosen, start=1)]
-        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(question=question, text=text, citations=citations, hits=list(hits))
+        def take(item: Scored) -> bool:
+            if len(chosen) >= self.max_sentences:
+                return False
+            if any(float(item.vector @ c.vector) > 0.9 for c in chosen):
+                return False
+            chosen.append(item)
+            per_source[item.n] = per_source.get(item.n, 0) + 1
+            return True
 
-    def _select(self, order: np.ndarray, scores: np.ndarray, vectors: np.ndarray) -> list[int]:
-        """Best sentences within reach of the top score, skipping near-repeats of ones already chosen."""
-        best = float(scores[order[0]])
-        chosen: list[int] = []
-        for i in order:
-            if len(chosen) >= self.max_sentences or float(scores[i]) < max(
-                self.abstain_threshold, 0.5 * best
+        for item in ranked:  # the best sentence of each relevant source
+            if item.n not in per_source and (
+                item.score >= floor or (item.n in named and item.score >= self.min_score)
             ):
+                take(item)
+        cap = 2 if len(per_source) > 1 else self.max_sentences  # one article: it may fill the answer
+        extra_floor = max(self.min_score, 0.5 * ranked[0].score)
+        for item in ranked:  # then the best remaining sentences
+            if item.score < extra_floor or len(chosen) >= self.max_sentences:
                 break
-            if any(float(vectors[i] @ vectors[j]) > 0.9 for j in chosen):
-                continue
-            chosen.append(int(i))
+            if item not in chosen and per_source.get(item.n, 0) < cap:
+                take(item)
         return chosen
+
+    def draft(self, context: Context) -> Iterator[str]:
+        chosen = self.select(context)
+        if not chosen:
+            return
+        sources = {s.n: s for s in context.sources}
+        compare = (
+            bool(_COMPARISON.search(context.question))
+            or len(
+                {
+                    sources[c.n].article.source
+                    for c in chosen
+                    if named_position(context.question, sources[c.n].article.source) >= 0
+                }
+            )
+            >= 2
+        )
+        if compare:
+            yield from self._side_by_side(context, chosen)
+            return
+        for i, item in enumerate(chosen):
+            yield ("" if i == 0 else " ") + f"{item.evidence.text} [{item.n}]"
+
+    def _side_by_side(self, context: Context, chosen: Sequence[Scored]) -> Iterator[str]:
+        """Evidence grouped by outlet, in the order the question names them, each line labelled."""
+        sources = {s.n: s for s in context.sources}
+
+        def order(item: Scored) -> tuple[int, int, float]:
+            article = sources[item.n].article
+            pos = named_position(context.question, article.source)
+            return (pos if pos >= 0 else 10_000, item.n, item.evidence.start)
+
+        for i, item in enumerate(sorted(chosen, key=order)):
+            article = sources[item.n].article
+            label = article.source or article.title  # no date: the citation carries it
+            yield ("" if i == 0 else "\n") + f"{label}: {item.evidence.text} [{item.n}]"
+
+    def standalone(self, question: str, history: Sequence[Turn]) -> str:
+        return resolve_followup(question, history)
+
+
+def best_score(ranked: Sequence[Scored]) -> float:
+    return float(np.max([r.score for r in ranked])) if ranked else 0.0

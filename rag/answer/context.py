@@ -1,0 +1,101 @@
+"""Context packing: retrieved hits -> numbered sources (title, outlet, date) within a token budget.
+
+One source per article, in the order of the article's best hit; an article's passages are merged
+(overlapping chunks share text) and kept in article order, so offsets stay exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.citations import Evidence, looks_like_injection
+from rag.text import count_tokens, sentence_spans
+from rag.types import ArticleMeta, Hit
+
+
+@dataclass
+class Source:
+    """The numbered source ``n`` as the backend sees it: one article's retrieved passages."""
+
+    n: int
+    article: ArticleMeta
+    hits: list[Hit] = field(default_factory=list)
+    best_rank: int = 0
+
+    @property
+    def header(self) -> str:
+        parts = [self.article.title or "(untitled)"]
+        if self.article.source:
+            parts.append(self.article.source)
+        if self.article.published_at:
+            parts.append(self.article.published_at[:10])
+        return " — ".join(parts)
+
+    def segments(self) -> list[tuple[int, str, Hit]]:
+        """The passages merged where they overlap: (article offset, text, first hit) in article order."""
+        merged: list[tuple[int, str, Hit]] = []
+        for hit in sorted(self.hits, key=lambda h: h.chunk.start):
+            chunk = hit.chunk
+            if merged and chunk.start <= merged[-1][0] + len(merged[-1][1]):
+                start, text, first = merged[-1]
+                end = start + len(text)
+                if chunk.end > end:
+                    merged[-1] = (start, text + chunk.text[end - chunk.start :], first)
+            else:
+                merged.append((chunk.start, chunk.text, hit))
+        return merged
+
+    @property
+    def text(self) -> str:
+        """The passages merged in article order; gaps between them are marked with an ellipsis."""
+        return " … ".join(text.strip() for _, text, _ in self.segments())
+
+    def render(self) -> str:
+        return f"[{self.n}] {self.header}\n{self.text}"
+
+    def evidence(self, min_chars: int = 20) -> list[Evidence]:
+        """Every sentence of the merged passages, with offsets into the article text.
+
+        Sentences that read as instructions to an AI are left out (see rag.citations).
+        """
+        out: list[Evidence] = []
+        for start, text, hit in self.segments():
+            for span in sentence_spans(text):
+                sentence = text[span.start : span.end]
+                if len(sentence) >= min_chars and not looks_like_injection(sentence):
+                    out.append(Evidence(hit, sentence, start + span.start, start + span.end))
+        return out
+
+
+def pack_sources(hits: Sequence[Hit], budget_tokens: int, encoding: str = "cl100k_base") -> list[Source]:
+    """Group ``hits`` by article and number them, adding passages while they fit in the budget.
+
+    The best-ranked passage of an article always comes first; a passage that does not fit is
+    skipped (a later, shorter one may still fit). At least one passage is kept.
+    """
+    by_article: dict[str, Source] = {}
+    order: list[Source] = []
+    used = 0
+    for hit in sorted(hits, key=lambda h: h.rank or 0):
+        source = by_article.get(hit.article.id)
+        new = source is None
+        if source is None:
+            source = Source(n=0, article=hit.article, best_rank=hit.rank)
+        cost = count_tokens(hit.chunk.text, encoding) + (
+            count_tokens(source.header, encoding) + 4 if new else 0
+        )
+        if used + cost > budget_tokens and order:
+            continue
+        used += cost
+        source.hits.append(hit)
+        if new:
+            by_article[hit.article.id] = source
+            order.append(source)
+    for n, source in enumerate(order, start=1):
+        source.n = n
+    return order
+
+
+def render_sources(sources: Sequence[Source]) -> str:
+    return "\n\n".join(source.render() for source in sources)

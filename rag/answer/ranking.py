@@ -1,0 +1,82 @@
+"""Evidence ranking: every sentence of every source scored against the question.
+
+The score is ``dense_weight * cosine + (1 - dense_weight) * lexical``, where lexical is the share of
+the question's content words the sentence contains. The chain uses the best score for abstention and
+the extractive backend picks its quotes from the ranking.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+from rag.answer import Scored
+from rag.answer.context import Source
+from rag.text import content_words
+from store.embeddings import Embedder
+
+
+class SentenceVectors:
+    """Sentence embeddings memoised in memory (LRU): the same sentences come back question after question."""
+
+    def __init__(self, embedder: Embedder, max_items: int = 20_000) -> None:
+        self.embedder = embedder
+        self.max_items = max_items
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing:
+            fresh = np.asarray(self.embedder.embed(missing))
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._memo[text] = vector
+                while len(self._memo) > self.max_items:
+                    self._memo.popitem(last=False)
+        with self._lock:
+            out = []
+            for text in texts:
+                vector = self._memo.get(text)
+                if vector is None:  # evicted meanwhile by another thread
+                    vector = np.asarray(self.embedder.embed([text]))[0]
+                else:
+                    self._memo.move_to_end(text)
+                out.append(vector)
+        return np.stack(out) if out else np.zeros((0, 0), dtype=np.float32)
+
+
+def lexical_overlap(question_words: set[str], sentence: str) -> float:
+    """Share of the question's content words that the sentence contains."""
+    if not question_words:
+        return 0.0
+    return len(question_words & set(content_words(sentence))) / len(question_words)
+
+
+def rank_evidence(
+    question: str,
+    sources: Sequence[Source],
+    embedder: Embedder,
+    dense_weight: float = 0.7,
+    sentence_vectors: SentenceVectors | None = None,
+) -> list[Scored]:
+    """All evidence sentences of ``sources``, best first."""
+    pairs = [(s.n, e) for s in sources for e in s.evidence()]
+    if not pairs:
+        return []
+    q_vec = np.asarray(embedder.embed_query(question))
+    texts = [e.text for _, e in pairs]
+    vectors = sentence_vectors.embed(texts) if sentence_vectors else np.asarray(embedder.embed(texts))
+    dense = vectors @ q_vec
+    words = set(content_words(question))
+    lexical = np.array([lexical_overlap(words, e.text) for _, e in pairs], dtype=np.float32)
+    scores = dense_weight * dense + (1 - dense_weight) * lexical
+    ranked = [
+        Scored(n, e, float(score), vec) for (n, e), score, vec in zip(pairs, scores, vectors, strict=True)
+    ]
+    ranked.sort(key=lambda s: -s.score)
+    return ranked

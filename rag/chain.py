@@ -1,0 +1,214 @@
+"""The answer chain as a LangChain runnable: condense -> retrieve -> pack -> generate -> verify.
+
+Each step is a ``RunnableLambda`` / ``RunnableGenerator`` over our own dataclasses, so the chain
+streams: the generate step yields :class:`~rag.types.StreamEvent` deltas as the backend writes, and
+the verify step passes them through and turns the finished draft into the final, verified
+:class:`~rag.types.Answer`. LangChain types stay inside this module.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
+
+from rag.answer import AnswerGenerator, Context, Scored
+from rag.answer.abstain import Specifics, abstain_message, check_specifics, says_cannot_answer
+from rag.answer.context import Source, pack_sources
+from rag.answer.ranking import SentenceVectors, rank_evidence
+from rag.retrieval import Retriever
+from rag.types import Answer, ArticleMeta, Filters, Hit, StreamEvent, Turn
+from rag.verify import SupportScorer, Verifier
+from store.embeddings import Embedder
+
+
+@dataclass
+class ChainConfig:
+    """The chain's knobs (from settings; see rag/settings.py for their meaning)."""
+
+    top_k: int = 10
+    context_tokens: int = 3000
+    encoding: str = "cl100k_base"
+    abstain_threshold: float = 0.4
+    max_missing_share: float = 1.0
+    support_threshold: float = 0.55
+
+
+@dataclass
+class ChainInput:
+    question: str
+    filters: Filters | None = None
+    history: list[Turn] = field(default_factory=list)
+    k: int | None = None
+
+
+@dataclass
+class State:
+    """Everything one question accumulates on its way through the chain."""
+
+    input: ChainInput
+    standalone: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    ranked: list[Scored] = field(default_factory=list)
+    specifics: Specifics = field(default_factory=Specifics)
+    abstain: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class _Drafted:
+    """The generate step's last chunk: the complete draft, handed to the verify step."""
+
+    state: State
+    text: str
+
+
+class AnswerChain:
+    """Builds and runs the runnable; :meth:`stream` is what :class:`rag.Assistant` calls."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: AnswerGenerator,
+        embedder: Embedder,
+        config: ChainConfig,
+        document_frequency: Callable[[str], int] | None = None,
+    ) -> None:
+        """``document_frequency``: chunks of the whole store holding a word (the lexical index's)."""
+        self.document_frequency = document_frequency
+        self.retriever = retriever
+        self.generator = generator
+        self.embedder = embedder
+        self.config = config
+        self.sentence_vectors = SentenceVectors(embedder)
+        self.verifier = Verifier(SupportScorer(embedder), config.support_threshold)
+        self.runnable: Runnable[ChainInput, Any] = (
+            RunnableLambda(self._condense, name="condense")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._pack, name="pack")
+            | RunnableGenerator(self._generate, name="generate")
+            | RunnableGenerator(self._verify, name="verify")
+        )
+
+    def stream(self, request: ChainInput) -> Iterator[StreamEvent]:
+        """Text deltas as they are drafted, then one event carrying the verified answer."""
+        for event in self.runnable.stream(request):
+            if isinstance(event, StreamEvent):
+                yield event
+
+    def _condense(self, request: ChainInput) -> State:
+        state = State(request)
+        started = time.perf_counter()
+        standalone = request.question
+        if request.history:
+            standalone = self.generator.standalone(request.question, request.history).strip() or standalone
+        state.standalone = standalone
+        state.timings["condense"] = _ms(time.perf_counter() - started)
+        return state
+
+    def _retrieve(self, state: State) -> State:
+        started = time.perf_counter()
+        k = state.input.k or self.config.top_k
+        state.hits = self.retriever.retrieve(state.standalone, k, state.input.filters)
+        state.timings["retrieve"] = _ms(time.perf_counter() - started)
+        return state
+
+    def _pack(self, state: State) -> State:
+        """Number the sources within the token budget, rank their sentences, decide on abstention."""
+        started = time.perf_counter()
+        state.sources = pack_sources(state.hits, self.config.context_tokens, self.config.encoding)
+        state.ranked = rank_evidence(
+            state.standalone, state.sources, self.embedder, sentence_vectors=self.sentence_vectors
+        )
+        texts = [t for h in state.hits for t in (h.chunk.text, h.article.title, h.article.source)]
+        state.specifics = check_specifics(state.standalone, texts, self.document_frequency)
+        best = state.ranked[0].score if state.ranked else 0.0
+        state.abstain = (
+            best < self.config.abstain_threshold
+            or bool(state.specifics.absent)
+            or state.specifics.missing_share > self.config.max_missing_share
+        )
+        state.timings["pack"] = _ms(time.perf_counter() - started)
+        return state
+
+    def _generate(self, states: Iterator[State]) -> Iterator[StreamEvent | _Drafted]:
+        state = _last(states)
+        started = time.perf_counter()
+        parts: list[str] = []
+        if not state.abstain:
+            context = Context(state.standalone, state.sources, state.ranked)
+            for delta in self.generator.draft(context):
+                if delta:
+                    parts.append(delta)
+                    yield StreamEvent(delta=delta)
+        state.timings["generate"] = _ms(time.perf_counter() - started)
+        yield _Drafted(state, "".join(parts))
+
+    def _verify(self, items: Iterator[StreamEvent | _Drafted]) -> Iterator[StreamEvent]:
+        for item in items:
+            if isinstance(item, StreamEvent):
+                yield item
+                continue
+            started = time.perf_counter()
+            answer = self._answer(item.state, item.text)
+            item.state.timings["verify"] = _ms(time.perf_counter() - started)
+            answer.timings_ms = {**item.state.timings, "total": _ms(time.perf_counter() - item.state.started)}
+            if answer.abstained and not item.text:
+                yield StreamEvent(delta=answer.text)
+            yield StreamEvent(answer=answer)
+
+    def _answer(self, state: State, draft: str) -> Answer:
+        answer = Answer(
+            question=state.input.question,
+            text="",
+            hits=list(state.hits),
+            filters=state.input.filters or Filters(),
+            standalone_question=state.standalone,
+            backend=self.generator.name,
+        )
+        if state.abstain or says_cannot_answer(draft):
+            return _abstained(answer, state.hits)
+        pool = [(r.n, r.evidence) for r in state.ranked]
+        vectors = np.stack([r.vector for r in state.ranked]) if state.ranked else None
+        verified = self.verifier.verify(draft, pool, vectors)
+        if not verified.supported_claims:
+            abstained = _abstained(answer, state.hits)
+            abstained.unsupported = verified.unsupported
+            return abstained
+        answer.text, answer.citations, answer.unsupported = (
+            verified.text,
+            verified.citations,
+            verified.unsupported,
+        )
+        return answer
+
+
+def _abstained(answer: Answer, hits: Sequence[Hit], n: int = 3) -> Answer:
+    closest: dict[str, ArticleMeta] = {}
+    for hit in sorted(hits, key=lambda h: h.rank or 0):
+        closest.setdefault(hit.article.id, hit.article)
+    answer.closest = list(closest.values())[:n]
+    named = [f"{a.title} ({a.source}, {a.published_at[:10]})" for a in answer.closest]
+    answer.text = abstain_message(named)
+    answer.abstained = True
+    answer.citations = []
+    return answer
+
+
+def _last(items: Iterator[State]) -> State:
+    state: State | None = None
+    for state in items:  # noqa: B007 - a lambda step yields its one output as one chunk
+        pass
+    if state is None:
+        raise RuntimeError("the chain's generate step received no input")
+    return state
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)

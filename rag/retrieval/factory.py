@@ -1,0 +1,76 @@
+"""Building the retriever that the settings describe (called by ``rag.assistant``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rag.errors import ConfigError
+from rag.retrieval import Retriever
+from rag.retrieval.hybrid import HybridSearcher
+from rag.retrieval.pipeline import PipelineConfig, PipelineRetriever
+from rag.retrieval.query import OutletMatcher, ParsedQuestion, QuestionParser
+from rag.retrieval.rerank import CrossEncoderReranker, Reranker, SentenceReranker
+from rag.settings import Settings
+from store.embeddings import Embedder
+from store.lexical import LexicalIndex
+from store.vectors import ChromaStore
+
+
+def open_lexical_index(settings: Settings, vectors: ChromaStore) -> LexicalIndex:
+    """The store's lexical index, filled from the vector store when it lags behind (older stores)."""
+    index = LexicalIndex(Path(settings.chroma_path) / f"{settings.collection}.lexical.sqlite")
+    if index.count() != vectors.count():
+        index.rebuild(vectors)
+    return index
+
+
+class LiveQuestionParser(QuestionParser):
+    """A :class:`QuestionParser` whose outlet list follows the lexical index as articles come and go."""
+
+    def __init__(self, lexical: LexicalIndex, aliases: dict[str, str], today: date | None = None) -> None:
+        super().__init__(OutletMatcher(lexical.outlets(), aliases), today)
+        self._lexical = lexical
+        self._aliases = aliases
+        self._generation = lexical.generation
+
+    def parse(self, question: str, today: date | None = None) -> ParsedQuestion:
+        if self._lexical.generation != self._generation:
+            self._generation = self._lexical.generation
+            self.matcher = OutletMatcher(self._lexical.outlets(), self._aliases)
+        return super().parse(question, today)
+
+
+def build_retriever(
+    settings: Settings, embedder: Embedder, vectors: ChromaStore, lexical: LexicalIndex | None
+) -> Retriever:
+    """dense / bm25 / hybrid: one :class:`HybridSearcher`; full: the :class:`PipelineRetriever`."""
+    mode = settings.retrieval_mode
+    if mode != "dense" and lexical is None:
+        raise ConfigError(f"RAG_RETRIEVAL_MODE={mode} needs the lexical index; use dense or a local store")
+    searcher = HybridSearcher(
+        embedder,
+        vectors,
+        lexical,
+        mode="hybrid" if mode == "full" else mode,
+        fusion=settings.fusion,
+        dense_weight=settings.dense_weight,
+        lexical_weight=settings.lexical_weight,
+        candidates=settings.candidates,
+    )
+    if mode != "full":
+        return searcher
+    assert lexical is not None
+    today = date.fromisoformat(settings.reference_date) if settings.reference_date else None
+    parser = LiveQuestionParser(lexical, dict(settings.outlet_aliases), today)
+    reranker: Reranker | None = None
+    if settings.rerank_model:
+        reranker = CrossEncoderReranker(settings.rerank_model, device=settings.embedding_device)
+    elif settings.sentence_rerank:
+        reranker = SentenceReranker(embedder, idf=lexical.idf)
+    config = PipelineConfig(
+        candidates=settings.candidates,
+        rerank_depth=settings.rerank_depth,
+        per_article=settings.per_article_cap,
+    )
+    return PipelineRetriever(searcher, parser, reranker, config)

@@ -1,0 +1,85 @@
+"""Embedding cache: (hash of the text embedded, model id) -> vector, in one SQLite file.
+
+The ingest pipeline looks chunks up here before embedding them, so re-ingesting a changed article
+re-embeds only its new passages, and a store rebuilt from scratch with the same model embeds nothing.
+Writes are idempotent (``INSERT OR REPLACE``), so a killed run leaves only complete rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from store.embeddings import Vectors
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS embeddings (
+    text_hash TEXT NOT NULL, model_id TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (text_hash, model_id)
+);
+"""
+_BATCH = 500
+
+
+def text_hash(text: str) -> str:
+    """Key of one embedded text (the chunk's header + text, exactly as given to the model)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors by (text hash, model id); thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def get_many(self, model_id: str, texts: Sequence[str]) -> dict[int, Vectors]:
+        """Cached vectors for ``texts``, by position in ``texts`` (misses are absent)."""
+        keys = [text_hash(t) for t in texts]
+        found: dict[str, Vectors] = {}
+        with self._lock:
+            for i in range(0, len(keys), _BATCH):
+                batch = keys[i : i + _BATCH]
+                rows = self._db.execute(
+                    f"SELECT text_hash, vector FROM embeddings WHERE model_id = ? "
+                    f"AND text_hash IN ({','.join('?' * len(batch))})",
+                    [model_id, *batch],
+                ).fetchall()
+                found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
+        return {i: found[k] for i, k in enumerate(keys) if k in found}
+
+    def put_many(self, model_id: str, texts: Sequence[str], vectors: Vectors) -> None:
+        """Store one vector per text (rows of ``vectors``, float32)."""
+        rows = [
+            (text_hash(t), model_id, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def count(self, model_id: str | None = None) -> int:
+        with self._lock:
+            if model_id is None:
+                return int(self._db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
+            query = "SELECT COUNT(*) FROM embeddings WHERE model_id = ?"
+            return int(self._db.execute(query, (model_id,)).fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

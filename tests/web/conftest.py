@@ -1,0 +1,103 @@
+"""Servers for the workspace tests: the app in a uvicorn thread (API tests) and ``rag serve`` in a
+subprocess (browser test), each on a free loopback port with its own copy of the seeded store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_healthy(base: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{base} did not come up in {timeout:.0f}s")
+
+
+class ThreadServer:
+    """An ASGI app served by uvicorn in a daemon thread on 127.0.0.1."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ThreadServer:
+        self.thread.start()
+        wait_healthy(self.base, 60)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def served_store(seeded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A writable copy of the seeded store for the tests that ingest and delete."""
+    return copy_store(seeded_store, tmp_path_factory.mktemp("served") / "store")
+
+
+@pytest.fixture(scope="session")
+def rag_serve(seeded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``rag serve --store <copy of the seeded store>`` in a subprocess; yields its base URL."""
+    root = tmp_path_factory.mktemp("rag-serve")
+    store = copy_store(seeded_store, root / "store")
+    port = free_port()
+    env = {**os.environ, "RAG_CACHE_DIR": str(root / "cache"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    for key in ("RAG_API_KEYS", "RAG_UI_USERS", "RAG_ALLOW_PUBLIC", "RAG_HOST", "RAG_PORT"):
+        env.pop(key, None)
+    rag = Path(sys.executable).with_name("rag")
+    command = [str(rag)] if rag.exists() else [sys.executable, "-m", "rag.cli"]
+    command += ["serve", "--store", str(store), "--port", str(port)]
+    log_path = root / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            try:
+                wait_healthy(base, 180, proc)
+            except (RuntimeError, TimeoutError) as exc:
+                raise RuntimeError(f"rag serve failed: {exc}\n{log_path.read_text()[-3000:]}") from exc
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()

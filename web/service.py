@@ -1,0 +1,180 @@
+"""What the UI and the HTTP API share: asking (with history and streaming when the assistant offers
+them), saving uploads, checking URLs and dates, listing the library.
+
+The assistant is one shared, thread-safe object; everything here is synchronous and runs in a worker
+thread (Gradio's workers, FastAPI's threadpool), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from rag.assistant import Assistant
+from rag.errors import InputError
+from rag.types import Answer, Article, Filters, IngestSummary
+
+Message = dict[str, str]  # {"role": "user" | "assistant", "content": text}
+URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def accepts(fn: Callable[..., Any], name: str) -> bool:
+    """Whether ``fn`` takes a keyword argument ``name`` (or any keyword)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def ask(
+    assistant: Assistant, question: str, filters: Filters | None = None, history: Sequence[Message] = ()
+) -> Answer:
+    """``assistant.ask``, passing the conversation when the assistant takes a ``history``."""
+    kwargs: dict[str, Any] = {}
+    if history and accepts(assistant.ask, "history"):
+        kwargs["history"] = list(history)
+    return assistant.ask(question, filters, **kwargs)
+
+
+def stream(
+    assistant: Assistant, question: str, filters: Filters | None = None, history: Sequence[Message] = ()
+) -> Iterator[tuple[str, Answer | None]]:
+    """Yield ``(text so far, None)`` as the answer grows, then ``(full text, answer)``.
+
+    Uses ``assistant.stream`` when it exists (events with a text ``delta`` and, last, the verified
+    ``answer``; bare ``str`` deltas and ``Answer`` objects are understood too); otherwise asks once and
+    streams the answer's words.
+    """
+    streamer = getattr(assistant, "stream", None)
+    if callable(streamer):
+        kwargs: dict[str, Any] = (
+            {"history": list(history)} if history and accepts(streamer, "history") else {}
+        )
+        text = ""
+        for item in streamer(question, filters, **kwargs):
+            delta = item if isinstance(item, str) else getattr(item, "delta", "")
+            final = item if isinstance(item, Answer) else getattr(item, "answer", None)
+            if isinstance(delta, str) and delta:
+                text += delta
+                yield text, None
+            if isinstance(final, Answer):
+                yield final.text, final
+                return
+    answer = ask(assistant, question, filters, history)
+    words = re.findall(r"\S+\s*", answer.text)
+    for i in range(1, len(words)):
+        yield "".join(words[:i]), None
+    yield answer.text, answer
+
+
+def parse_date(value: str | None, name: str) -> str | None:
+    """An ISO date (``YYYY-MM-DD``) or None; anything else is an :class:`InputError`."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise InputError(f"{name} {value!r} is not a date: use YYYY-MM-DD, e.g. 2025-04-23") from exc
+
+
+def make_filters(
+    sources: Sequence[str] = (),
+    date_from: str | None = None,
+    date_to: str | None = None,
+    categories: Sequence[str] = (),
+) -> Filters:
+    """Validated :class:`Filters` from UI or API values."""
+    start, end = parse_date(date_from, "from date"), parse_date(date_to, "to date")
+    if start and end and start > end:
+        raise InputError(f"the date range is empty: from {start} is after to {end}")
+    return Filters(
+        sources=[s for s in sources if s],
+        date_from=start,
+        date_to=end,
+        categories=[c for c in categories if c],
+    )
+
+
+def parse_urls(text: str | Sequence[str]) -> list[str]:
+    """URLs from a text box (one per line or space-separated) or a list; each must be http(s)."""
+    items = text.split() if isinstance(text, str) else [u.strip() for u in text if u.strip()]
+    bad = [u for u in items if not URL.match(u)]
+    if bad:
+        raise InputError(f"not an http(s) URL: {bad[0]!r}")
+    return list(dict.fromkeys(items))
+
+
+def save_upload(uploads: Path, name: str, data: IO[bytes], max_bytes: int) -> Path:
+    """Store an uploaded file under ``uploads`` by content hash (so re-uploads are recognised)."""
+    content = data.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise InputError(f"{name}: larger than the {max_bytes // 2**20} MB limit (RAG_MAX_FILE_MB)")
+    if not content:
+        raise InputError(f"{name}: the file is empty")
+    safe = SAFE_NAME.sub("_", Path(name).name).strip("._") or "upload"
+    target = uploads / hashlib.sha256(content).hexdigest()[:16] / safe
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.write_bytes(content)
+    return target
+
+
+def uploads_dir(assistant: Assistant) -> Path:
+    """Where uploads are kept: beside the store, so a re-upload of a file is seen as unchanged."""
+    return Path(assistant.settings.chroma_path) / "uploads"
+
+
+def max_upload_bytes(assistant: Assistant) -> int:
+    return int(assistant.settings.max_file_mb * 2**20)
+
+
+def ingest(
+    assistant: Assistant, paths: Sequence[str | Path], urls: Sequence[str], progress: bool
+) -> IngestSummary:
+    """Ingest saved files and URLs (page or feed URLs; the ingest pipeline fetches them)."""
+    inputs: list[str | Path] = [*paths, *urls]
+    if not inputs:
+        raise InputError("nothing to ingest: upload files or give page or feed URLs")
+    return assistant.ingest(inputs, progress=progress)
+
+
+def summary_markdown(summary: IngestSummary) -> str:
+    """The ingest summary in a few lines of Markdown."""
+    lines = [
+        f"**Added {summary.added}**, updated {summary.updated}, unchanged {summary.unchanged}, "
+        f"duplicates {summary.duplicates}, failed {len(summary.failed)} — {summary.chunks} chunks "
+        f"in {summary.seconds:.1f}s"
+    ]
+    lines += [f"- failed: `{f.path}`: {f.reason}" for f in summary.failed]
+    return "\n".join(lines)
+
+
+def articles(assistant: Assistant) -> list[Article]:
+    return assistant.articles()
+
+
+def chunk_counts(assistant: Assistant) -> dict[str, int]:
+    """Chunks per article id."""
+    return assistant.article_store.chunk_counts()
+
+
+def categories(assistant: Assistant) -> list[str]:
+    return sorted({a.category for a in assistant.articles() if a.category})
+
+
+def article_text(assistant: Assistant) -> Callable[[str], str | None]:
+    """A lookup of an article's text by id (None when it was deleted meanwhile)."""
+
+    def lookup(article_id: str) -> str | None:
+        found = assistant.article_store.get(article_id)
+        return found.text if found else None
+
+    return lookup
