@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from evals.report import ANSWER_KEYS
+
 RETRIEVAL_ROWS = ("hits@4", "hits@10", "anyhit@4", "anyhit@10", "mrr@10", "map@10", "n")
-ANSWER_ROWS = (
-    "accuracy_lenient",
-    "accuracy_strict",
-    "abstention_recall",
-    "false_abstention_rate",
-    "citation_precision",
-    "evidence_coverage",
-    "n",
-)
+ANSWER_ROWS = (*ANSWER_KEYS, "n")
 
 
 def fmt(value: Any) -> str:

@@ -21,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rag.types import Article, Reporter
+from store.sqlite import immediate_transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -80,14 +81,8 @@ class ArticleStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with immediate_transaction(self._db, self._lock) as db:
+            yield db
 
     def put(self, article: Article, chunk_ids: Sequence[str], signature: bytes | None = None) -> None:
         """Record an article and its chunks (call after the chunks are in the vector store)."""

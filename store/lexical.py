@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from rag.types import ArticleMeta, Chunk, Filters, Hit
+from store.sqlite import immediate_transaction
 
 _SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS lex USING fts5(
@@ -84,14 +85,8 @@ class LexicalIndex:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with immediate_transaction(self._db, self._lock) as db:
+            yield db
             self.generation += 1
             self._df.clear()
             self._n = -1
