@@ -14,7 +14,9 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from rag.answer import Context, Scored
+from rag.answer.context import Source
 from rag.answer.followup import resolve_followup
+from rag.text import STOPWORDS, content_words, stem
 from rag.types import Turn
 
 _COMPARISON = re.compile(
@@ -42,6 +44,30 @@ def named_position(question: str, source: str) -> int:
     return min(found) if found else -1
 
 
+def named_terms(question: str) -> set[str]:
+    """Stems of the question's capitalised words after the first (names, acronyms, outlets)."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9'’\-]*", question)
+    return {stem(w.lower().strip("'’-")) for w in words[1:] if w[0].isupper() and w.lower() not in STOPWORDS}
+
+
+def on_topic_sources(context: Context) -> set[int]:
+    """Sources that mention something the question names; all sources when none (or nothing) does.
+
+    A source retrieved for a generic word ("systems") but silent on what the question names ("IQDEX")
+    must not add its sentences to the answer.
+    """
+    terms = named_terms(context.question)
+    everything = {s.n for s in context.sources}
+    if not terms:
+        return everything
+    mentioning = {s.n for s in context.sources if terms & set(content_words(_source_text(s)))}
+    return mentioning or everything
+
+
+def _source_text(source: Source) -> str:
+    return " ".join([source.header, *(h.chunk.text for h in source.hits)])
+
+
 class ExtractiveGenerator:
     """Quotes the best evidence sentences of the relevant sources (see the module doc)."""
 
@@ -54,7 +80,8 @@ class ExtractiveGenerator:
 
     def select(self, context: Context) -> list[Scored]:
         """One best sentence per relevant source, then the next best overall, without near-repeats."""
-        ranked = context.ranked
+        allowed = on_topic_sources(context)
+        ranked = [item for item in context.ranked if item.n in allowed]
         if not ranked:
             return []
         floor = max(self.min_score, self.relative_floor * ranked[0].score)
