@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.assistant import Assistant
 from rag.errors import BackendError
 from rag.settings import load_settings
 from tests.conftest import DATA_DIR, IQDEX
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers import free_port, wait_until_up
 
 
 @pytest.fixture
@@ -38,15 +30,10 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma server did not start within 60 s")
+        try:
+            wait_until_up(f"{url}/api/v2/heartbeat", 60, proc)
+        except (RuntimeError, TimeoutError) as exc:
+            pytest.fail(f"chroma server did not start: {exc}")
         yield url
     finally:
         proc.terminate()

@@ -148,7 +148,7 @@ def test_unreachable_llm_is_one_clear_error_in_the_api_and_the_cli(small_store: 
     from rag.errors import BackendError
     from rag.settings import load_settings
     from tests.conftest import DATA_DIR
-    from tests.rag.answer.test_llm_errors import free_port
+    from tests.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}/v1"
     llm = Assistant.from_settings(

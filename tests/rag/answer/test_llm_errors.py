@@ -7,7 +7,6 @@ refuse a key or hang on demand); the working endpoint is tested with a real mode
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,14 +16,9 @@ import pytest
 
 from rag.answer.llm import OpenAIChat
 from rag.errors import BackendError
+from tests.servers import free_port
 
 MESSAGES = [("system", "Answer."), ("user", "Question?")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Handler(BaseHTTPRequestHandler):

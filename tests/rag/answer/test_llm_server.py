@@ -25,7 +25,7 @@ from rag.settings import load_settings
 from rag.types import Turn
 from tests.conftest import DATA_DIR, IQDEX
 from tests.rag.answer.test_chain import write_articles
-from tests.rag.answer.test_llm_errors import free_port
+from tests.servers import free_port, wait_until_up
 
 pytestmark = pytest.mark.llm
 
@@ -62,17 +62,10 @@ def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                pytest.fail(f"llama.cpp server exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(1)
-        else:
-            pytest.fail("llama.cpp server did not start within 180 s")
+        try:
+            wait_until_up(f"{url}/models", 180, server)
+        except (RuntimeError, TimeoutError) as exc:
+            pytest.fail(f"llama.cpp server did not start ({exc}): {log.read_text()[-2000:]}")
         warm_up(server, url)
         yield url
     finally:
