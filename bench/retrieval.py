@@ -9,7 +9,8 @@ ms, after one warm-up question).
         --out evals/results/retrieval-ablation
 
 The hybrid configurations use the settings' fusion weights (defaults: dense 1, BM25 2); ``full`` is
-the default pipeline (hybrid + question parts per outlet/date + boosts + per-article cap).
+the default pipeline (hybrid + question parts per outlet/date + boosts + per-article cap + passages
+widened to 256 tokens); ``full-chunks`` is the same with the stored chunks as they are.
 The store is opened read-write (the lexical index is filled from Chroma when missing): pass a copy
 of a shared store. Extra settings for every configuration: ``--set key=value`` (repeatable).
 """
@@ -32,12 +33,14 @@ from rag.assistant import Assistant  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
 from rag.retrieval.factory import build_retriever  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
+from store.lexical import LexicalIndex  # noqa: E402
 
 CONFIGS: dict[str, dict[str, Any]] = {
     "dense": {"retrieval_mode": "dense"},
     "bm25": {"retrieval_mode": "bm25"},
     "hybrid-rrf": {"retrieval_mode": "hybrid", "fusion": "rrf"},
     "hybrid-weighted": {"retrieval_mode": "hybrid", "fusion": "weighted"},
+    "full-chunks": {"retrieval_mode": "full", "passage_tokens": 0},
     "full": {"retrieval_mode": "full"},
 }
 
@@ -126,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra = {k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)}
     settings = load_settings(chroma_path=Path(args.store), **extra)
     assistant = Assistant.from_settings(settings)
-    lexical = assistant.ingestor.indexes[0] if assistant.ingestor.indexes else None
+    lexical = next((i for i in assistant.ingestor.indexes if isinstance(i, LexicalIndex)), None)
     questions = load_questions(Path(args.queries))
     if args.limit:
         questions = questions[: args.limit]
@@ -139,7 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for name in args.configs.split(","):
         config_settings = settings.model_copy(update=CONFIGS[name])
-        retriever = build_retriever(config_settings, assistant.embedder, assistant.vectors, lexical)  # type: ignore[arg-type]
+        retriever = build_retriever(
+            config_settings, assistant.embedder, assistant.vectors, lexical, assistant.article_store
+        )
         results["configs"][name] = res = run_config(retriever, questions, args.k)
         m = res["metrics"]
         print(

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
 from tqdm import tqdm
 
 from ingest.chunking import ChunkingConfig, chunk_article
@@ -29,7 +28,7 @@ from ingest.produce import Producer, Ready, SourceDone, page_at
 from rag.errors import InputError
 from rag.types import Article, ArticleMeta, Chunk, IngestFailure, IngestSummary
 from store.articles import ArticleStore
-from store.cache import EmbeddingCache
+from store.cache import EmbeddingCache, embed_cached
 from store.embeddings import Embedder, Vectors
 from store.vectors import ChromaStore
 
@@ -229,16 +228,9 @@ class Ingestor:
         return len(chunks)
 
     def _embed(self, texts: list[str], summary: IngestSummary) -> Vectors:
-
-        found = self.cache.get_many(self.embedder.model_id, texts) if self.cache is not None else {}
-        missing = sorted((i for i in range(len(texts)) if i not in found), key=lambda i: len(texts[i]))
-        if missing:
-            fresh = self.embedder.embed([texts[i] for i in missing])
-            if self.cache is not None:
-                self.cache.put_many(self.embedder.model_id, [texts[i] for i in missing], fresh)
-            found.update(zip(missing, fresh, strict=True))
-            summary.embedded += len(missing)
-        return np.stack([found[i] for i in range(len(texts))]).astype(np.float32)
+        vectors, fresh = embed_cached(self.embedder, self.cache, texts)
+        summary.embedded += fresh
+        return vectors
 
     def _finalize(self, done: SourceDone, ids: list[str]) -> None:
         """Remove the articles a changed source no longer yields, then record the source."""

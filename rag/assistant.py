@@ -73,9 +73,11 @@ class Assistant:
         )
         articles = ArticleStore(store_dir / f"{settings.collection}.sqlite")
         from rag.retrieval.factory import open_lexical_index
+        from store.cache import EmbeddingCache
 
+        cache = EmbeddingCache(store_dir / "embedding-cache.sqlite")
         lexical = open_lexical_index(settings, vectors)
-        retriever = build_retriever(settings, embedder, vectors, lexical)
+        retriever = build_retriever(settings, embedder, vectors, lexical, articles)
         generator = build_generator(settings, embedder)
         chunking = ChunkingConfig(
             settings.chunk_tokens,
@@ -83,15 +85,13 @@ class Assistant:
             settings.max_embed_wordpieces,
             settings.tokenizer_encoding,
         )
-        from store.cache import EmbeddingCache
-
         ingestor = Ingestor(
             embedder,
             vectors,
             articles,
             chunking,
             indexes=[lexical],
-            cache=EmbeddingCache(store_dir / "embedding-cache.sqlite"),
+            cache=cache,
             max_file_mb=settings.max_file_mb,
             fetch_timeout_s=settings.fetch_timeout_s,
             flush_chunks=settings.ingest_batch_chunks,
@@ -112,9 +112,20 @@ class Assistant:
             max_missing_share=s.abstain_missing_share,
             support_threshold=s.support_threshold,
         )
+        from rag.retrieval.factory import unknown_outlet_finder
+
         lexical = next((i for i in self.ingestor.indexes if isinstance(i, LexicalIndex)), None)
         frequency = lexical.document_frequency if lexical is not None else None
-        return AnswerChain(self.retriever, self.generator, self.embedder, config, frequency)
+        outlets = unknown_outlet_finder(s, lexical) if lexical is not None else None
+        return AnswerChain(
+            self.retriever,
+            self.generator,
+            self.embedder,
+            config,
+            frequency,
+            outlets,
+            self.ingestor.cache,
+        )
 
     def ask(
         self,
@@ -191,12 +202,16 @@ class Assistant:
 
 
 def build_retriever(
-    settings: Settings, embedder: Embedder, vectors: ChromaStore, lexical: LexicalIndex | None = None
+    settings: Settings,
+    embedder: Embedder,
+    vectors: ChromaStore,
+    lexical: LexicalIndex | None = None,
+    articles: ArticleStore | None = None,
 ) -> Retriever:
     """The retriever ``settings.retrieval_mode`` names (see rag/retrieval/factory.py)."""
     from rag.retrieval.factory import build_retriever as build
 
-    return build(settings, embedder, vectors, lexical)
+    return build(settings, embedder, vectors, lexical, articles)
 
 
 def build_generator(settings: Settings, embedder: Embedder) -> AnswerGenerator:

@@ -23,6 +23,7 @@ from rag.answer.ranking import SentenceVectors, rank_evidence
 from rag.retrieval import Retriever
 from rag.types import Answer, ArticleMeta, Filters, Hit, StreamEvent, Turn
 from rag.verify import SupportScorer, Verifier
+from store.cache import EmbeddingCache
 from store.embeddings import Embedder
 
 
@@ -33,7 +34,7 @@ class ChainConfig:
     top_k: int = 10
     context_tokens: int = 3000
     encoding: str = "cl100k_base"
-    abstain_threshold: float = 0.4
+    abstain_threshold: float = 0.3
     max_missing_share: float = 1.0
     support_threshold: float = 0.55
 
@@ -56,6 +57,7 @@ class State:
     sources: list[Source] = field(default_factory=list)
     ranked: list[Scored] = field(default_factory=list)
     specifics: Specifics = field(default_factory=Specifics)
+    missing_outlets: list[str] = field(default_factory=list)
     abstain: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
@@ -79,14 +81,19 @@ class AnswerChain:
         embedder: Embedder,
         config: ChainConfig,
         document_frequency: Callable[[str], int] | None = None,
+        unknown_outlets: Callable[[str], list[str]] | None = None,
+        cache: EmbeddingCache | None = None,
     ) -> None:
-        """``document_frequency``: chunks of the whole store holding a word (the lexical index's)."""
+        """``document_frequency``: chunks of the whole store holding a word (the lexical index's);
+        ``unknown_outlets``: the outlets a question attributes reports to that the store lacks;
+        ``cache``: the store's embedding cache, where sentence vectors persist between runs."""
         self.document_frequency = document_frequency
+        self.unknown_outlets = unknown_outlets
         self.retriever = retriever
         self.generator = generator
         self.embedder = embedder
         self.config = config
-        self.sentence_vectors = SentenceVectors(embedder)
+        self.sentence_vectors = SentenceVectors(embedder, cache=cache)
         self.verifier = Verifier(SupportScorer(embedder), config.support_threshold)
         self.runnable: Runnable[ChainInput, Any] = (
             RunnableLambda(self._condense, name="condense")
@@ -128,9 +135,12 @@ class AnswerChain:
         )
         texts = [t for h in state.hits for t in (h.chunk.text, h.article.title, h.article.source)]
         state.specifics = check_specifics(state.standalone, texts, self.document_frequency)
+        if self.unknown_outlets is not None:
+            state.missing_outlets = self.unknown_outlets(state.standalone)
         best = state.ranked[0].score if state.ranked else 0.0
         state.abstain = (
-            best < self.config.abstain_threshold
+            bool(state.missing_outlets)
+            or best < self.config.abstain_threshold
             or bool(state.specifics.absent)
             or state.specifics.missing_share > self.config.max_missing_share
         )
@@ -173,7 +183,7 @@ class AnswerChain:
             backend=self.generator.name,
         )
         if state.abstain or says_cannot_answer(draft):
-            return _abstained(answer, state.hits)
+            return _abstained(answer, state.hits, state.missing_outlets)
         pool = [(r.n, r.evidence) for r in state.ranked]
         vectors = np.stack([r.vector for r in state.ranked]) if state.ranked else None
         verified = self.verifier.verify(draft, pool, vectors)
@@ -189,13 +199,15 @@ class AnswerChain:
         return answer
 
 
-def _abstained(answer: Answer, hits: Sequence[Hit], n: int = 3) -> Answer:
+def _abstained(
+    answer: Answer, hits: Sequence[Hit], missing_outlets: Sequence[str] = (), n: int = 3
+) -> Answer:
     closest: dict[str, ArticleMeta] = {}
     for hit in sorted(hits, key=lambda h: h.rank or 0):
         closest.setdefault(hit.article.id, hit.article)
     answer.closest = list(closest.values())[:n]
     named = [f"{a.title} ({a.source}, {a.published_at[:10]})" for a in answer.closest]
-    answer.text = abstain_message(named)
+    answer.text = abstain_message(named, missing_outlets)
     answer.abstained = True
     answer.citations = []
     return answer

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from store.embeddings import Vectors
+from store.embeddings import Embedder, Vectors
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -83,3 +83,23 @@ class EmbeddingCache:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def embed_cached(
+    embedder: Embedder, cache: EmbeddingCache | None, texts: Sequence[str]
+) -> tuple[Vectors, int]:
+    """Vectors for ``texts`` (float32, one row each), embedding only what the cache lacks.
+
+    Returns the vectors and how many texts the model embedded. Misses are embedded sorted by length
+    (less padding per batch) and written back to the cache.
+    """
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32), 0
+    found = cache.get_many(embedder.model_id, texts) if cache is not None else {}
+    missing = sorted((i for i in range(len(texts)) if i not in found), key=lambda i: len(texts[i]))
+    if missing:
+        fresh = embedder.embed([texts[i] for i in missing])
+        if cache is not None:
+            cache.put_many(embedder.model_id, [texts[i] for i in missing], fresh)
+        found.update(zip(missing, fresh, strict=True))
+    return np.stack([found[i] for i in range(len(texts))]).astype(np.float32), len(missing)

@@ -9,6 +9,9 @@ Two signals, both computed before any backend writes a word:
 * **Relevance**: the best evidence sentence's score against the question (dense + lexical) must reach
   ``settings.abstain_threshold``.
 
+* **Outlets**: an outlet the question attributes a report to ("a Bloomberg article") that no stored
+  article is from (:mod:`rag.retrieval.attribution`).
+
 A backend that replies that it cannot answer (see :func:`says_cannot_answer`) abstains too.
 """
 
@@ -115,9 +118,13 @@ def says_cannot_answer(text: str) -> bool:
     return bool(_CANNOT.search(first) and _ANSWER_WORDS.search(first)) and len(plain) < 400
 
 
-def abstain_message(closest: Sequence[str]) -> str:
-    """The plain abstention text, naming the closest articles when there are any."""
-    if not closest:
-        return ABSTAIN_TEXT
-    listed = "; ".join(closest[:3])
-    return f"{ABSTAIN_TEXT} The closest articles are: {listed}."
+def abstain_message(closest: Sequence[str], missing_outlets: Sequence[str] = ()) -> str:
+    """The plain abstention text, naming the outlets the store lacks and the closest articles."""
+    text = ABSTAIN_TEXT
+    if missing_outlets:
+        names = list(missing_outlets)
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        text += f" No ingested article is from {listed}."
+    if closest:
+        text += f" The closest articles are: {'; '.join(closest[:3])}."
+    return text

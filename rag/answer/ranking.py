@@ -16,14 +16,22 @@ import numpy as np
 from rag.answer import Scored
 from rag.answer.context import Source
 from rag.text import content_words
+from store.cache import EmbeddingCache, embed_cached
 from store.embeddings import Embedder
 
 
 class SentenceVectors:
-    """Sentence embeddings memoised in memory (LRU): the same sentences come back question after question."""
+    """Sentence embeddings memoised in memory (LRU): the same sentences come back question after question.
 
-    def __init__(self, embedder: Embedder, max_items: int = 20_000) -> None:
+    With the store's embedding ``cache`` (which holds every sentence the sentence index embedded at
+    ingest), a sentence missing from memory is read from there before the model is asked.
+    """
+
+    def __init__(
+        self, embedder: Embedder, max_items: int = 20_000, cache: EmbeddingCache | None = None
+    ) -> None:
         self.embedder = embedder
+        self.cache = cache
         self.max_items = max_items
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -32,7 +40,7 @@ class SentenceVectors:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
         if missing:
-            fresh = np.asarray(self.embedder.embed(missing))
+            fresh = np.asarray(embed_cached(self.embedder, self.cache, missing)[0])
             with self._lock:
                 for text, vector in zip(missing, fresh, strict=True):
                     self._memo[text] = vector

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from rag.errors import ConfigError
 from rag.retrieval import Retriever
+from rag.retrieval.attribution import unknown_outlets
 from rag.retrieval.hybrid import HybridSearcher
 from rag.retrieval.pipeline import PipelineConfig, PipelineRetriever
 from rag.retrieval.query import OutletMatcher, ParsedQuestion, QuestionParser
 from rag.retrieval.rerank import CrossEncoderReranker, Reranker, SentenceReranker
+from rag.retrieval.windows import ArticleSource, PassageWidener
 from rag.settings import Settings
 from store.embeddings import Embedder
 from store.lexical import LexicalIndex
@@ -34,17 +37,40 @@ class LiveQuestionParser(QuestionParser):
         self._aliases = aliases
         self._generation = lexical.generation
 
-    def parse(self, question: str, today: date | None = None) -> ParsedQuestion:
+    def refresh(self) -> OutletMatcher:
+        """The matcher, rebuilt first when articles came or went since the last call."""
         if self._lexical.generation != self._generation:
             self._generation = self._lexical.generation
             self.matcher = OutletMatcher(self._lexical.outlets(), self._aliases)
+        return self.matcher
+
+    def parse(self, question: str, today: date | None = None) -> ParsedQuestion:
+        self.refresh()
         return super().parse(question, today)
 
 
+def unknown_outlet_finder(settings: Settings, lexical: LexicalIndex) -> Callable[[str], list[str]]:
+    """``question -> outlets it attributes reports to that no stored article is from`` (live)."""
+    parser = LiveQuestionParser(lexical, dict(settings.outlet_aliases))
+
+    def find(question: str) -> list[str]:
+        matcher = parser.refresh()
+        return unknown_outlets(question, lambda name: bool(matcher.find(name)))
+
+    return find
+
+
 def build_retriever(
-    settings: Settings, embedder: Embedder, vectors: ChromaStore, lexical: LexicalIndex | None
+    settings: Settings,
+    embedder: Embedder,
+    vectors: ChromaStore,
+    lexical: LexicalIndex | None,
+    articles: ArticleSource | None = None,
 ) -> Retriever:
-    """dense / bm25 / hybrid: one :class:`HybridSearcher`; full: the :class:`PipelineRetriever`."""
+    """dense / bm25 / hybrid: one :class:`HybridSearcher`; full: the :class:`PipelineRetriever`.
+
+    ``articles`` (the article store) lets the full pipeline widen passages to ``passage_tokens``.
+    """
     mode = settings.retrieval_mode
     if mode != "dense" and lexical is None:
         raise ConfigError(f"RAG_RETRIEVAL_MODE={mode} needs the lexical index; use dense or a local store")
@@ -73,4 +99,7 @@ def build_retriever(
         rerank_depth=settings.rerank_depth,
         per_article=settings.per_article_cap,
     )
-    return PipelineRetriever(searcher, parser, reranker, config)
+    widener = None
+    if articles is not None and settings.passage_tokens > 0:
+        widener = PassageWidener(articles, settings.passage_tokens, settings.tokenizer_encoding)
+    return PipelineRetriever(searcher, parser, reranker, config, widener)

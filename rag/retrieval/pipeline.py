@@ -9,6 +9,8 @@
 4. Rerank the top candidates (cross-encoder when configured, else the sentence reranker), blended
    with the fused rank.
 5. Diversify: at most ``per_article`` chunks of one article in the top ``k`` (the rest follow).
+6. Widen (:mod:`rag.retrieval.windows`): each of the top ``k`` grows with its neighbouring sentences
+   to the passage budget (``RAG_PASSAGE_TOKENS``); a hit already inside a better passage is dropped.
 
 User filters (:class:`~rag.types.Filters`) are hard restrictions applied to every search; outlet
 names in them may be aliases ("CNBC").
@@ -24,6 +26,7 @@ from rag.retrieval.fusion import RRF_K, interleave, renumber, rrf
 from rag.retrieval.hybrid import HybridSearcher
 from rag.retrieval.query import OutletMatcher, ParsedQuestion, QuestionParser
 from rag.retrieval.rerank import Reranker
+from rag.retrieval.windows import PassageWidener
 from rag.types import Filters, Hit
 
 
@@ -42,6 +45,7 @@ class PipelineConfig:
     rerank_depth: int = 30
     rerank_weight: float = 0.5  # 0: fused order only, 1: reranker order only
     per_article: int = 2
+    widen_spare: int = 5  # extra hits handed to the widener, to fill in for the ones it drops
 
 
 class PipelineRetriever:
@@ -53,8 +57,10 @@ class PipelineRetriever:
         parser: QuestionParser,
         reranker: Reranker | None = None,
         config: PipelineConfig | None = None,
+        widener: PassageWidener | None = None,
     ) -> None:
         self.searcher = searcher
+        self.widener = widener
         self.parser = parser
         self.reranker = reranker
         self.config = config or PipelineConfig()
@@ -93,7 +99,10 @@ class PipelineRetriever:
         fused = self._boost(fused, parsed)
         if self.reranker is not None and fused:
             fused = self._rerank(question, fused)
-        return diversify(fused, k, cfg.per_article)
+        if self.widener is None:
+            return diversify(fused, k, cfg.per_article)
+        spare = diversify(fused, k + cfg.widen_spare, cfg.per_article)  # widening may drop covered hits
+        return self.widener.widen(question, spare, k)
 
     def sub_searches(self, parsed: ParsedQuestion, filters: Filters | None) -> list[tuple[str, Filters]]:
         """(text, filters) of each part's own search: its outlets, and its date when it names one."""

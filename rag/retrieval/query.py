@@ -41,7 +41,7 @@ _RELATIVE = re.compile(
 )
 _RECENT = re.compile(r"\b(latest|most recent(?:ly)?|newest|recent(?:ly)?|current(?:ly)?)\b", re.I)
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
-_SPLIT = re.compile(r"\s+(?:\||-|–|—|:)\s+")
+_SPLIT = re.compile(r"\s+(?:\||-|–|—|:)\s+|:\s+")
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,17 @@ def test_absent_specifics_abstain_and_list_the_closest_articles(assistant: Assis
     assert answer.closest and "Sydney floods close rail lines" in answer.text
 
 
+def test_a_report_from_an_outlet_the_store_lacks_abstains_and_names_it(assistant: Assistant) -> None:
+    answer = assistant.ask("According to a Bloomberg article, why were trains cancelled in Sydney?")
+    assert answer.abstained and answer.citations == []
+    assert "No ingested article is from Bloomberg." in answer.text
+    # the same question about an outlet the store has is answered
+    stored = assistant.ask(
+        "According to a Sydney Morning Herald article, why were trains cancelled in Sydney?"
+    )
+    assert not stored.abstained and stored.citations
+
+
 def test_injected_instructions_are_never_quoted_or_followed(assistant: Assistant) -> None:
     answer = assistant.ask("How often will Sydney Harbour ferries run from November?")
     assert not answer.abstained
