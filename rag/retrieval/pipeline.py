@@ -18,7 +18,9 @@ names in them may be aliases ("CNBC").
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -46,6 +48,7 @@ class PipelineConfig:
     rerank_weight: float = 0.5  # 0: fused order only, 1: reranker order only
     per_article: int = 2
     widen_spare: int = 5  # extra hits handed to the widener, to fill in for the ones it drops
+    search_threads: int = 4  # the searches of one question run side by side (1: one after another)
 
 
 class PipelineRetriever:
@@ -86,9 +89,14 @@ class PipelineRetriever:
         filters = self.resolve_filters(filters)
         question = parsed.question
         vector = self.searcher.embed(question)
-        lists = [self.searcher.search(question, cfg.candidates, filters, vector)]
-        for text, sub in self.sub_searches(parsed, filters)[: cfg.max_outlet_searches]:
-            lists.append(self.searcher.search(text, cfg.candidates, sub, vector))
+        specs = [(question, filters), *self.sub_searches(parsed, filters)[: cfg.max_outlet_searches]]
+        if len(specs) == 1 or cfg.search_threads <= 1:
+            lists = [self.searcher.search(text, cfg.candidates, sub, vector) for text, sub in specs]
+        else:  # Chroma and SQLite release the GIL: one part's dense search overlaps another's BM25
+            pool = _pool(cfg.search_threads)
+            lists = list(
+                pool.map(lambda spec: self.searcher.search(spec[0], cfg.candidates, spec[1], vector), specs)
+            )
         weights = [1.0] + [cfg.outlet_weight] * (len(lists) - 1)
         if len(lists) == 1:
             fused = lists[0]
@@ -179,6 +187,18 @@ def diversify(hits: Sequence[Hit], k: int, per_article: int) -> list[Hit]:
         if len(kept) >= k:
             break
     return renumber((kept + spill)[:k])
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """One shared pool per size: the per-question searches of every retriever in the process."""
+    with _POOLS_LOCK:
+        if workers not in _POOLS:
+            _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix="rag-search")
+        return _POOLS[workers]
 
 
 def _day(hit: Hit) -> date | None:

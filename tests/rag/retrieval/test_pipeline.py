@@ -82,6 +82,28 @@ def test_each_named_outlet_brings_its_own_evidence(full: Assistant) -> None:
     assert max(per_article.values()) <= full.settings.per_article_cap
 
 
+def test_parallel_searches_and_widened_passages(full: Assistant) -> None:
+    retriever = full.retriever
+    assert isinstance(retriever, PipelineRetriever) and retriever.widener is not None
+    question = "Did Sporting News and The Independent - Life and Style both write about Taylor Swift?"
+    threaded = retriever.retrieve(question, 10)
+    serial = PipelineRetriever(
+        retriever.searcher,
+        retriever.parser,
+        None,
+        replace(retriever.config, search_threads=1),
+        retriever.widener,
+    ).retrieve(question, 10)
+    assert [h.chunk.id for h in threaded] == [h.chunk.id for h in serial]
+    for i, hit in enumerate(threaded):  # exact article text within the budget, adding new text
+        text = full.article(hit.article.id).text
+        assert text[hit.chunk.start : hit.chunk.end] == hit.chunk.text
+        assert hit.chunk.tokens <= full.settings.passage_tokens
+        for before in threaded[:i]:
+            same = before.article.id == hit.article.id
+            assert not (same and before.chunk.start <= hit.chunk.start and hit.chunk.end <= before.chunk.end)
+
+
 def test_langchain_retriever_returns_documents_with_metadata(full: Assistant) -> None:
     docs = as_langchain_retriever(full, k=3, filters=Filters(sources=["TechCrunch"])).invoke(QUESTION)
     assert len(docs) == 3
