@@ -1,6 +1,6 @@
 """Abstention: is the retrieved evidence strong enough to answer at all?
 
-Two signals, both computed before any backend writes a word:
+Three signals, all computed before any backend writes a word:
 
 * **Specifics**: the question's specific terms (names, titles, outlets, rare numbers) must appear in
   the retrieved evidence (passages, titles, outlets). Questions about plausible but absent specifics
@@ -8,7 +8,6 @@ Two signals, both computed before any backend writes a word:
   mention the specifics; a question whose specifics are missing cannot be answered from them.
 * **Relevance**: the best evidence sentence's score against the question (dense + lexical) must reach
   ``settings.abstain_threshold``.
-
 * **Outlets**: an outlet the question attributes a report to ("a Bloomberg article") that no stored
   article is from (:mod:`rag.retrieval.attribution`).
 

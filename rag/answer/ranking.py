@@ -23,8 +23,8 @@ from store.embeddings import Embedder
 class SentenceVectors:
     """Sentence embeddings memoised in memory (LRU): the same sentences come back question after question.
 
-    With the store's embedding ``cache`` (which holds every sentence the sentence index embedded at
-    ingest), a sentence missing from memory is read from there before the model is asked.
+    With the store's embedding ``cache``, a sentence missing from memory is read from there before the
+    model is asked, and what the model embeds is written back, so it persists between processes.
     """
 
     def __init__(

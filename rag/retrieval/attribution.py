@@ -33,29 +33,23 @@ _NOT_OUTLETS = frozenset(
 
 
 def attributed_names(question: str) -> list[str]:
-    """Names the question attributes an article or report to, in order, without duplicates."""
+    """Names the question attributes an article or report to (without a leading "The"), in order, once."""
     found: list[tuple[int, str]] = []
     for pattern in (_BEFORE_NOUN, _AFTER_NOUN):
         for match in pattern.finditer(question):
             for name in re.split(r"\s+and\s+", match.group("name")):
-                name = name.strip(" .,'’\"")
-                bare = re.sub(r"^(?:The|the)\s+", "", name)
+                bare = re.sub(r"^(?:The|the)\s+", "", name.strip(" .,'’\""))
                 if (
                     bare
                     and bare.split()[0].lower() not in _NOT_OUTLETS
                     and not bare.isdigit()
                     and not re.search(r"['’]s$", bare)  # "the EU's investigation": a possessive
                 ):
-                    found.append((match.start("name"), name))
+                    found.append((match.start("name"), bare))
     found.sort()
     return list(dict.fromkeys(name for _, name in found))
 
 
 def unknown_outlets(question: str, is_known: Callable[[str], bool]) -> list[str]:
     """The attributed names that ``is_known`` rejects, tried with and without a leading "The"."""
-    out = []
-    for name in attributed_names(question):
-        bare = re.sub(r"^(?:The|the)\s+", "", name)
-        if not (is_known(name) or is_known(bare) or is_known(f"The {bare}")):
-            out.append(bare)
-    return out
+    return [name for name in attributed_names(question) if not (is_known(name) or is_known(f"The {name}"))]

@@ -15,6 +15,7 @@ The widened hit keeps its scores and rank; its chunk is a new span of the articl
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from typing import Protocol
 
 from rag.retrieval.fusion import renumber
 from rag.text import content_words, count_tokens, sentence_spans
-from rag.types import Article, Hit
+from rag.types import Article, Chunk, Hit
 
 
 class ArticleSource(Protocol):
@@ -59,84 +60,69 @@ class PassageWidener:
         skipped, so the next hit takes its place.
         """
         words = set(content_words(question))
-        taken: dict[str, list[tuple[int, int]]] = {}
-        shown: dict[str, list[tuple[int, int]]] = {}
+        shown: dict[str, list[tuple[int, int]]] = {}  # article -> character spans of its passages
         out: list[Hit] = []
         for hit in hits:
             if k is not None and len(out) >= k:
                 break
             chunk = hit.chunk
-            if any(a <= chunk.start and chunk.end <= b for a, b in shown.get(chunk.article_id, [])):
+            spans = shown.setdefault(chunk.article_id, [])
+            if any(a <= chunk.start and chunk.end <= b for a, b in spans):
                 continue
-            sentences = self._sentences(hit.chunk.article_id)
-            window = None if sentences is None else self._window(hit, sentences, words, taken)
+            sentences = self._sentences(chunk.article_id)
+            window = None if sentences is None else self._window(chunk, sentences, words, spans)
             if window is None:
-                shown.setdefault(chunk.article_id, []).append((chunk.start, chunk.end))
+                spans.append((chunk.start, chunk.end))
                 out.append(hit)
                 continue
             assert sentences is not None
-            start, end = window
-            shown.setdefault(chunk.article_id, []).append(window)
-            text = sentences.text[start:end]
-            chunk = replace(
+            start, end, tokens = window
+            spans.append((start, end))
+            wide = replace(
                 chunk,
-                id=f"{hit.chunk.id}@{start}-{end}",
-                text=text,
+                id=f"{chunk.id}@{start}-{end}",
+                text=sentences.text[start:end],
                 start=start,
                 end=end,
-                tokens=count_tokens(text, self.encoding),
+                tokens=tokens,
             )
-            out.append(replace(hit, chunk=chunk))
+            out.append(replace(hit, chunk=wide))
         return renumber(out)
 
     def _window(
-        self, hit: Hit, s: _Sentences, words: set[str], taken: dict[str, list[tuple[int, int]]]
-    ) -> tuple[int, int] | None:
-        inside = [
-            i
-            for i, (a, b) in enumerate(zip(s.starts, s.ends, strict=True))
-            if a >= hit.chunk.start and b <= hit.chunk.end
-        ]
-        if not inside or s.text[hit.chunk.start : hit.chunk.end] != hit.chunk.text:
+        self, chunk: Chunk, s: _Sentences, words: set[str], shown: list[tuple[int, int]]
+    ) -> tuple[int, int, int] | None:
+        """(start, end, tokens) of the widened passage; None when the chunk does not fit the article."""
+        first = bisect_left(s.starts, chunk.start)
+        last = bisect_right(s.ends, chunk.end) - 1
+        if first > last or s.text[chunk.start : chunk.end] != chunk.text:
             return None  # the article changed under the hit, or the chunk is not sentence-aligned
-        lo, hi = inside[0], inside[-1]
-        blocked = taken.setdefault(hit.chunk.article_id, [])
-        used = count_tokens(hit.chunk.text, self.encoding)
+        lo, hi = first, last
+        used = count_tokens(chunk.text, self.encoding)
 
         def free(i: int) -> bool:
-            return 0 <= i < len(s.starts) and not any(a <= i <= b for a, b in blocked)
+            return 0 <= i < len(s.starts) and not any(a <= s.starts[i] < b for a, b in shown)
 
         turn = 0
         while True:
             options = [i for i in (hi + 1, lo - 1) if free(i) and used + s.tokens[i] + 1 <= self.max_tokens]
             if not options:
                 break
+            pick = options[0]
             if len(options) == 2:
                 overlap = [len(words & set(content_words(s.text[s.starts[i] : s.ends[i]]))) for i in options]
-                pick = (
-                    options[0]
-                    if overlap[0] > overlap[1]
-                    else options[1]
-                    if overlap[1] > overlap[0]
-                    else options[turn % 2]
-                )
-            else:
-                pick = options[0]
+                pick = options[turn % 2] if overlap[0] == overlap[1] else options[overlap[1] > overlap[0]]
             turn += 1
             used += s.tokens[pick] + 1  # +1: the space or newline between sentences
             lo, hi = min(lo, pick), max(hi, pick)
-        while (
-            hi > inside[-1]
-            and count_tokens(s.text[s.starts[lo] : s.ends[hi]], self.encoding) > self.max_tokens
-        ):
-            hi -= 1
-        while (
-            lo < inside[0]
-            and count_tokens(s.text[s.starts[lo] : s.ends[hi]], self.encoding) > self.max_tokens
-        ):
-            lo += 1
-        blocked.append((lo, hi))
-        return s.starts[lo], s.ends[hi]
+        tokens = count_tokens(s.text[s.starts[lo] : s.ends[hi]], self.encoding)
+        while tokens > self.max_tokens and (hi > last or lo < first):  # the +1 estimate was short
+            if hi > last:
+                hi -= 1
+            else:
+                lo += 1
+            tokens = count_tokens(s.text[s.starts[lo] : s.ends[hi]], self.encoding)
+        return s.starts[lo], s.ends[hi], tokens
 
     def _sentences(self, article_id: str) -> _Sentences | None:
         with self._lock:
