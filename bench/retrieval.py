@@ -9,8 +9,9 @@ ms, after one warm-up question).
         --out evals/results/retrieval-ablation
 
 The hybrid configurations use the settings' fusion weights (defaults: dense 1, BM25 2); ``full`` is
-the default pipeline (hybrid + question parts per outlet/date + boosts + per-article cap + passages
-widened to 256 tokens); ``full-chunks`` is the same with the stored chunks as they are.
+the default pipeline (hybrid + question parts per outlet/date + boosts + per-article cap + each hit
+shown as a 256-token excerpt of its article); ``full-window`` grows each hit with its neighbouring
+sentences instead, and ``full-chunks`` shows the stored chunks as they are.
 The store is opened read-write (the lexical index is filled from Chroma when missing): pass a copy
 of a shared store. Extra settings for every configuration: ``--set key=value`` (repeatable).
 """
@@ -41,6 +42,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "hybrid-rrf": {"retrieval_mode": "hybrid", "fusion": "rrf"},
     "hybrid-weighted": {"retrieval_mode": "hybrid", "fusion": "weighted"},
     "full-chunks": {"retrieval_mode": "full", "passage_tokens": 0},
+    "full-window": {"retrieval_mode": "full", "passage_mode": "window"},
     "full": {"retrieval_mode": "full"},
 }
 

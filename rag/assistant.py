@@ -21,7 +21,7 @@ from rag.retrieval import Retriever
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Article, Filters, IngestSummary, StreamEvent, Turn
 from store.articles import ArticleStore
-from store.embeddings import Embedder, shared_embedder
+from store.embeddings import Embedder, QueryRoutedEmbedder, shared_embedder
 from store.lexical import LexicalIndex
 from store.vectors import ChromaStore
 
@@ -67,6 +67,7 @@ class Assistant:
             precision=settings.embedding_precision,
             cache_dir=settings.cache_dir,
         )
+        embedder = route_queries(embedder, settings)
         store_dir = Path(settings.chroma_path)
         vectors = ChromaStore(
             embedder, path=store_dir / "chroma", url=settings.chroma_url, collection=settings.collection
@@ -230,3 +231,22 @@ def _ms(seconds: float) -> float:
 
 
 __all__: Sequence[str] = ["Assistant"]
+
+
+def route_queries(embedder: Embedder, settings: Settings) -> Embedder:
+    """``embedder`` with questions sent to the ONNX runtime when ``RAG_QUERY_EMBEDDING_BACKEND`` asks."""
+    choice = settings.query_embedding_backend
+    cpu_torch = settings.embedding_backend == "torch" and settings.embedding_device == "cpu"
+    if choice == "same" or settings.embedding_backend == "onnx":
+        return embedder
+    if choice == "auto" and not (cpu_torch and settings.embedding_precision == "fp32"):
+        return embedder
+    queries = shared_embedder(
+        settings.embedding_model,
+        "onnx",
+        "cpu",
+        1,
+        precision=settings.embedding_precision,
+        cache_dir=settings.cache_dir,
+    )
+    return QueryRoutedEmbedder(embedder, queries)

@@ -42,15 +42,15 @@ def evidence_sentences(hits: Sequence[Hit], min_chars: int = 20) -> list[Evidenc
     seen: set[tuple[str, int]] = set()
     out: list[Evidence] = []
     for hit in hits:
-        chunk = hit.chunk
-        for span in sentence_spans(chunk.text):
-            start, end = chunk.start + span.start, chunk.start + span.end
-            key = (chunk.article_id, start)
-            text = chunk.text[span.start : span.end]
-            if key in seen or len(text) < min_chars or looks_like_injection(text):
-                continue
-            seen.add(key)
-            out.append(Evidence(hit=hit, text=text, start=start, end=end))
+        for offset, piece in hit.chunk.pieces():
+            for span in sentence_spans(piece):
+                start, end = offset + span.start, offset + span.end
+                key = (hit.chunk.article_id, start)
+                text = piece[span.start : span.end]
+                if key in seen or len(text) < min_chars or looks_like_injection(text):
+                    continue
+                seen.add(key)
+                out.append(Evidence(hit=hit, text=text, start=start, end=end))
     return out
 
 

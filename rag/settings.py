@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     embedding_precision: Literal["fp32", "int8"] = Field(
         "fp32", description="int8: dynamically quantized ONNX model (onnx backend only)."
     )
+    query_embedding_backend: Literal["auto", "same", "onnx"] = Field(
+        "auto",
+        description="Runtime for questions: onnx (same model and vectors, faster for one text), same "
+        "(the documents' backend), auto (onnx when the documents use torch on the CPU at fp32).",
+    )
 
     # chunking
     tokenizer_encoding: str = "cl100k_base"
@@ -59,10 +64,18 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 lists are fused.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense list in fusion.")
     lexical_weight: float = Field(2.0, ge=0, description="Weight of the BM25 list in fusion.")
+    lexical_ranker: Literal["bm25s", "fts5"] = Field(
+        "bm25s", description="BM25 search: bm25s (in memory, rebuilt after changes) or SQLite FTS5's bm25()."
+    )
     rerank_model: str | None = Field(None, description="Local cross-encoder (path or name); unset: none.")
     sentence_rerank: bool = Field(False, description="Offline sentence-level reranking in full mode.")
     passage_tokens: int = Field(
-        256, ge=0, le=2048, description="full mode: widen each hit to this many cl100k tokens (0: off)."
+        256, ge=0, le=2048, description="full mode: passage size in cl100k tokens (0: stored chunks)."
+    )
+    passage_mode: Literal["excerpt", "window"] = Field(
+        "excerpt",
+        description="full mode: excerpt (the article's sentences that bear on the question) or window "
+        "(the chunk grown with its neighbouring sentences).",
     )
     rerank_depth: int = Field(30, ge=1, description="Candidates the reranker re-scores.")
     per_article_cap: int = Field(3, ge=0, description="Max chunks of one article in the top k (0: no cap).")

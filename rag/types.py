@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+EXCERPT_SEPARATOR = " … "  # between the pieces of an excerpt (see Chunk)
+
 
 @dataclass(frozen=True)
 class Reporter:
@@ -52,6 +54,11 @@ class Article:
 class Chunk:
     """A passage of an article: ``text == article.text[start:end]``.
 
+    An *excerpt* (a retrieved passage made of an article's most relevant sentences) has ``spans``:
+    the article ranges it shows, in order, and its text is those ranges joined by
+    :data:`EXCERPT_SEPARATOR`, with ``start``/``end`` the first start and the last end. Use
+    :meth:`pieces` and :meth:`locate` rather than slicing by ``start``, which holds for both kinds.
+
     ``header`` (title · outlet · date) is prepended for embedding and lexical search only.
     """
 
@@ -64,10 +71,30 @@ class Chunk:
     header: str = ""
     index: int = 0  # position of the chunk within its article
     page: int | None = None  # PDF page (1-based) where the chunk starts; None for other formats
+    spans: tuple[tuple[int, int], ...] = ()  # an excerpt's article ranges; () for one contiguous span
 
     @property
     def embed_text(self) -> str:
         return f"{self.header}\n{self.text}" if self.header else self.text
+
+    def pieces(self) -> list[tuple[int, str]]:
+        """(article offset, text) of each contiguous piece: one for a plain chunk, one per excerpt span."""
+        if not self.spans:
+            return [(self.start, self.text)]
+        out, pos = [], 0
+        for a, b in self.spans:
+            out.append((a, self.text[pos : pos + b - a]))
+            pos += b - a + len(EXCERPT_SEPARATOR)
+        return out
+
+    def locate(self, start: int, end: int) -> tuple[int, int] | None:
+        """Where the article range ``start:end`` sits in ``text``; None when no one piece holds it."""
+        pos = 0
+        for a, b in self.spans or ((self.start, self.end),):
+            if a <= start and end <= b:
+                return pos + start - a, pos + end - a
+            pos += b - a + len(EXCERPT_SEPARATOR)
+        return None
 
 
 @dataclass

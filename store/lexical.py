@@ -6,6 +6,10 @@ Writes are transactional (one ``BEGIN IMMEDIATE`` per call) and idempotent (re-a
 replaces it). The :class:`LexicalIndex` is a ``ChunkIndex`` for the ingest pipeline: it is kept in
 step on add, update, prune and delete. Stores built before the index existed are filled once from
 the vector store with :meth:`LexicalIndex.rebuild`.
+
+Search runs on one of two rankers over the same rows: ``bm25s`` (default; an in-memory bm25s index
+built from the table and rebuilt after any change, by this process or another, see
+:mod:`store.bm25`) or ``fts5`` (FTS5's own ``bm25()``, about ten times slower a query).
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from rag.types import ArticleMeta, Chunk, Filters, Hit
+from store.bm25 import MemoryBM25, Row, Tokenizer
 from store.sqlite import immediate_transaction
 
 _SCHEMA = """
@@ -69,9 +74,16 @@ def match_expression(text: str, stopwords: Iterable[str] = ()) -> str:
 class LexicalIndex:
     """Chunk header + text in an FTS5 table; thread-safe; one SQLite file."""
 
-    def __init__(self, path: Path, header_weight: float = 1.0, text_weight: float = 1.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        header_weight: float = 1.0,
+        text_weight: float = 1.0,
+        ranker: Literal["bm25s", "fts5"] = "bm25s",
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.ranker = ranker
         self.header_weight = header_weight
         self.text_weight = text_weight
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -79,9 +91,14 @@ class LexicalIndex:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
+        self._local = threading.local()  # one read-only connection per searching thread
+        self._readers: list[sqlite3.Connection] = []
         self.generation = 0  # bumped by every write: caches of outlets or IDF follow it
         self._df: dict[str, int] = {}
         self._n = -1
+        self._memory: tuple[tuple[int, int], MemoryBM25] | None = None  # (table state, index)
+        self._build_lock = threading.Lock()
+        self._tokenizer: Tokenizer | None = None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -148,6 +165,8 @@ class LexicalIndex:
 
     def document_frequency(self, word: str) -> int:
         """Chunks containing ``word`` (after the index's stemming); cached until the next write."""
+        if self.ranker == "bm25s":
+            return self.memory().document_frequency(word)
         with self._lock:
             if word not in self._df:
                 expression = match_expression(word)
@@ -164,10 +183,13 @@ class LexicalIndex:
 
     def idf(self, word: str) -> float:
         """BM25's IDF of ``word`` over the indexed chunks."""
-        with self._lock:
-            if self._n < 0:
-                self._n = self.count()
-            n = self._n
+        if self.ranker == "bm25s":
+            n = len(self.memory())
+        else:
+            with self._lock:
+                if self._n < 0:
+                    self._n = self.count()
+                n = self._n
         df = self.document_frequency(word)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -195,6 +217,8 @@ class LexicalIndex:
         self, query: str, k: int, filters: Filters | None = None, stopwords: Iterable[str] = ()
     ) -> list[Hit]:
         """Top ``k`` chunks by BM25; ``Hit.lexical`` is the BM25 score (higher is better)."""
+        if self.ranker == "bm25s":
+            return self._search_memory(query, k, filters, stopwords)
         expression = match_expression(query, stopwords)
         if not expression or k <= 0:
             return []
@@ -204,12 +228,70 @@ class LexicalIndex:
             "ORDER BY rank LIMIT ?"
         )
         args: list[object] = [self.header_weight, self.text_weight, expression, *params, k]
+        rows = self._reader().execute(sql, args).fetchall()
+        return [_hit(row, rank, -float(str(row[15]))) for rank, row in enumerate(rows, start=1)]
+
+    def _search_memory(
+        self, query: str, k: int, filters: Filters | None, stopwords: Iterable[str]
+    ) -> list[Hit]:
+        f = filters or Filters()
+        best = self.memory().top(
+            query,
+            k,
+            f.sources,
+            f.categories,
+            date_number(f.date_from) if f.date_from else None,
+            date_number(f.date_to) if f.date_to else None,
+            frozenset(w.lower() for w in stopwords),
+        )
+        if not best:
+            return []
+        ids = [rowid for rowid, _ in best]
+        sql = f"SELECT {_COLUMNS}, rowid FROM lex WHERE rowid IN ({','.join('?' * len(ids))})"
+        rows = {int(row[15]): row for row in self._reader().execute(sql, ids).fetchall()}
+        found = [(rows[rowid], score) for rowid, score in best if rowid in rows]  # a row deleted meanwhile
+        return [_hit(row, rank, score) for rank, (row, score) in enumerate(found, start=1)]
+
+    def memory(self) -> MemoryBM25:
+        """The in-memory BM25 index of the current rows, rebuilt first when the table changed."""
         with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return [_hit(row, rank) for rank, row in enumerate(rows, start=1)]
+            state = (self.generation, int(self._db.execute("PRAGMA data_version").fetchone()[0]))
+        current = self._memory
+        if current is not None and current[0] == state:
+            return current[1]
+        with self._build_lock:
+            current = self._memory
+            if current is not None and current[0] == state:
+                return current[1]
+            if self._tokenizer is None:
+                self._tokenizer = Tokenizer()
+            with self._lock:
+                rows = [
+                    Row(int(r[0]), f"{r[1]}\n{r[2]}", str(r[3]), str(r[4]), int(r[5] or 0))
+                    for r in self._db.execute("SELECT rowid, header, text, source, category, date FROM lex")
+                ]
+            index = MemoryBM25(rows, self._tokenizer)
+            self._memory = (state, index)
+            return index
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection: searches of one question run side by side (WAL readers
+        never block each other or the writer), where the shared connection would take turns."""
+        reader: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if reader is None:
+            reader = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            self._local.db = reader
+            with self._lock:
+                self._readers.append(reader)
+        return reader
 
     def close(self) -> None:
         with self._lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
             self._db.close()
 
 
@@ -233,7 +315,7 @@ def _filter_sql(filters: Filters | None) -> tuple[str, list[object]]:
     return "".join(f" AND {p}" for p in parts), params
 
 
-def _hit(row: tuple[object, ...], rank: int) -> Hit:
+def _hit(row: tuple[object, ...], rank: int, score: float) -> Hit:
     (
         header,
         text,
@@ -270,5 +352,4 @@ def _hit(row: tuple[object, ...], rank: int) -> Hit:
         url=str(url),
         category=str(category),
     )
-    score = -float(str(row[15]))
     return Hit(chunk=chunk, article=article, score=score, lexical=score, rank=rank)

@@ -106,8 +106,6 @@ class ChromaStore:
 
     def query(self, vector: Vectors, k: int, filters: Filters | None = None) -> list[Hit]:
         """Nearest chunks to ``vector``; ``Hit.dense`` is the cosine similarity."""
-        if self.count() == 0:
-            return []
         result = self._collection.query(
             query_embeddings=[vector],
             n_results=k,

@@ -65,8 +65,9 @@ def citation_passage(
     """
     for hit in answer.hits:
         chunk = hit.chunk
-        if chunk.id == citation.chunk_id and chunk.start <= citation.start and citation.end <= chunk.end:
-            return chunk.text, citation.start - chunk.start, citation.end - chunk.start
+        where = chunk.locate(citation.start, citation.end) if chunk.id == citation.chunk_id else None
+        if where is not None:
+            return chunk.text, where[0], where[1]
     text = article_text(citation.article_id)
     if text and text[citation.start : citation.end] == citation.quote:
         lo = _snap_left(text, max(0, citation.start - PASSAGE_CONTEXT))

@@ -35,15 +35,15 @@ class Source:
     def segments(self) -> list[tuple[int, str, Hit]]:
         """The passages merged where they overlap: (article offset, text, first hit) in article order."""
         merged: list[tuple[int, str, Hit]] = []
-        for hit in sorted(self.hits, key=lambda h: h.chunk.start):
-            chunk = hit.chunk
-            if merged and chunk.start <= merged[-1][0] + len(merged[-1][1]):
+        pieces = sorted(((at, text, hit) for hit in self.hits for at, text in hit.chunk.pieces()), key=_at)
+        for at, piece, hit in pieces:
+            if merged and at <= merged[-1][0] + len(merged[-1][1]):
                 start, text, first = merged[-1]
                 end = start + len(text)
-                if chunk.end > end:
-                    merged[-1] = (start, text + chunk.text[end - chunk.start :], first)
+                if at + len(piece) > end:
+                    merged[-1] = (start, text + piece[end - at :], first)
             else:
-                merged.append((chunk.start, chunk.text, hit))
+                merged.append((at, piece, hit))
         return merged
 
     @property
@@ -66,6 +66,10 @@ class Source:
                 if len(sentence) >= min_chars and not looks_like_injection(sentence):
                     out.append(Evidence(hit, sentence, start + span.start, start + span.end))
         return out
+
+
+def _at(piece: tuple[int, str, Hit]) -> int:
+    return piece[0]
 
 
 def pack_sources(hits: Sequence[Hit], budget_tokens: int, encoding: str = "cl100k_base") -> list[Source]:

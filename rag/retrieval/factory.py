@@ -9,11 +9,13 @@ from pathlib import Path
 from rag.errors import ConfigError
 from rag.retrieval import Retriever
 from rag.retrieval.attribution import unknown_outlets
+from rag.retrieval.excerpts import ExcerptBuilder
 from rag.retrieval.hybrid import HybridSearcher
 from rag.retrieval.pipeline import PipelineConfig, PipelineRetriever
 from rag.retrieval.query import OutletMatcher, ParsedQuestion, QuestionParser
 from rag.retrieval.rerank import CrossEncoderReranker, Reranker, SentenceReranker
-from rag.retrieval.windows import ArticleSource, PassageWidener
+from rag.retrieval.sentences import ArticleSource, PassageBuilder
+from rag.retrieval.windows import PassageWidener
 from rag.settings import Settings
 from store.embeddings import Embedder
 from store.lexical import LexicalIndex
@@ -22,7 +24,8 @@ from store.vectors import ChromaStore
 
 def open_lexical_index(settings: Settings, vectors: ChromaStore) -> LexicalIndex:
     """The store's lexical index, filled from the vector store when it lags behind (older stores)."""
-    index = LexicalIndex(Path(settings.chroma_path) / f"{settings.collection}.lexical.sqlite")
+    path = Path(settings.chroma_path) / f"{settings.collection}.lexical.sqlite"
+    index = LexicalIndex(path, ranker=settings.lexical_ranker)
     if index.count() != vectors.count():
         index.rebuild(vectors)
     return index
@@ -69,7 +72,7 @@ def build_retriever(
 ) -> Retriever:
     """dense / bm25 / hybrid: one :class:`HybridSearcher`; full: the :class:`PipelineRetriever`.
 
-    ``articles`` (the article store) lets the full pipeline widen passages to ``passage_tokens``.
+    ``articles`` (the article store) lets the full pipeline build passages of ``passage_tokens``.
     """
     mode = settings.retrieval_mode
     if mode != "dense" and lexical is None:
@@ -99,7 +102,11 @@ def build_retriever(
         rerank_depth=settings.rerank_depth,
         per_article=settings.per_article_cap,
     )
-    widener = None
+    widener: PassageBuilder | None = None
     if articles is not None and settings.passage_tokens > 0:
-        widener = PassageWidener(articles, settings.passage_tokens, settings.tokenizer_encoding)
+        size, encoding = settings.passage_tokens, settings.tokenizer_encoding
+        if settings.passage_mode == "excerpt":
+            widener = ExcerptBuilder(articles, lexical.idf, size, encoding)
+        else:
+            widener = PassageWidener(articles, size, encoding)
     return PipelineRetriever(searcher, parser, reranker, config, widener)

@@ -41,6 +41,7 @@ def hit_to_document(hit: Hit) -> Document:
         "category": article.category,
         "start": chunk.start,
         "end": chunk.end,
+        "spans": [list(span) for span in chunk.spans],  # an excerpt's article ranges ([] when contiguous)
         "header": chunk.header,
         "rank": hit.rank,
         "score": hit.score,

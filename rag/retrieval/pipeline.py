@@ -9,8 +9,10 @@
 4. Rerank the top candidates (cross-encoder when configured, else the sentence reranker), blended
    with the fused rank.
 5. Diversify: at most ``per_article`` chunks of one article in the top ``k`` (the rest follow).
-6. Widen (:mod:`rag.retrieval.windows`): each of the top ``k`` grows with its neighbouring sentences
-   to the passage budget (``RAG_PASSAGE_TOKENS``); a hit already inside a better passage is dropped.
+6. Passages (``RAG_PASSAGE_MODE``): each of the top ``k`` becomes an excerpt of its article's
+   sentences that bear on the question (:mod:`rag.retrieval.excerpts`, the default) or grows with its
+   neighbouring sentences (:mod:`rag.retrieval.windows`), within ``RAG_PASSAGE_TOKENS``; a hit with
+   nothing left to show beside a better passage of its article is dropped.
 
 User filters (:class:`~rag.types.Filters`) are hard restrictions applied to every search; outlet
 names in them may be aliases ("CNBC").
@@ -28,7 +30,7 @@ from rag.retrieval.fusion import RRF_K, interleave, renumber, rrf
 from rag.retrieval.hybrid import HybridSearcher
 from rag.retrieval.query import OutletMatcher, ParsedQuestion, QuestionParser
 from rag.retrieval.rerank import Reranker
-from rag.retrieval.windows import PassageWidener
+from rag.retrieval.sentences import PassageBuilder
 from rag.types import Filters, Hit
 
 
@@ -60,7 +62,7 @@ class PipelineRetriever:
         parser: QuestionParser,
         reranker: Reranker | None = None,
         config: PipelineConfig | None = None,
-        widener: PassageWidener | None = None,
+        widener: PassageBuilder | None = None,
     ) -> None:
         self.searcher = searcher
         self.widener = widener

@@ -14,30 +14,13 @@ The widened hit keeps its scores and rank; its chunk is a new span of the articl
 
 from __future__ import annotations
 
-import threading
-from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Protocol
+from dataclasses import replace
 
 from rag.retrieval.fusion import renumber
-from rag.text import content_words, count_tokens, sentence_spans
-from rag.types import Article, Chunk, Hit
-
-
-class ArticleSource(Protocol):
-    """Articles by id (the article store's ``get``)."""
-
-    def get(self, article_id: str) -> Article | None: ...
-
-
-@dataclass(frozen=True)
-class _Sentences:
-    text: str
-    starts: list[int]
-    ends: list[int]
-    tokens: list[int]
+from rag.retrieval.sentences import ArticleSource, SentenceCache, Sentences
+from rag.text import content_words, count_tokens
+from rag.types import Chunk, Hit
 
 
 class PassageWidener:
@@ -46,12 +29,9 @@ class PassageWidener:
     def __init__(
         self, articles: ArticleSource, max_tokens: int = 256, encoding: str = "cl100k_base", cache: int = 512
     ) -> None:
-        self.articles = articles
         self.max_tokens = max_tokens
         self.encoding = encoding
-        self._cache: OrderedDict[str, _Sentences | None] = OrderedDict()
-        self._size = cache
-        self._lock = threading.Lock()
+        self.sentences = SentenceCache(articles, encoding, cache)
 
     def widen(self, question: str, hits: Sequence[Hit], k: int | None = None) -> list[Hit]:
         """The first ``k`` of ``hits`` (all by default) in order, each passage widened within the budget.
@@ -69,7 +49,7 @@ class PassageWidener:
             spans = shown.setdefault(chunk.article_id, [])
             if any(a <= chunk.start and chunk.end <= b for a, b in spans):
                 continue
-            sentences = self._sentences(chunk.article_id)
+            sentences = self.sentences.get(chunk.article_id)
             window = None if sentences is None else self._window(chunk, sentences, words, spans)
             if window is None:
                 spans.append((chunk.start, chunk.end))
@@ -90,13 +70,13 @@ class PassageWidener:
         return renumber(out)
 
     def _window(
-        self, chunk: Chunk, s: _Sentences, words: set[str], shown: list[tuple[int, int]]
+        self, chunk: Chunk, s: Sentences, words: set[str], shown: list[tuple[int, int]]
     ) -> tuple[int, int, int] | None:
         """(start, end, tokens) of the widened passage; None when the chunk does not fit the article."""
-        first = bisect_left(s.starts, chunk.start)
-        last = bisect_right(s.ends, chunk.end) - 1
-        if first > last or s.text[chunk.start : chunk.end] != chunk.text:
+        own = s.of(chunk)
+        if own is None:
             return None  # the article changed under the hit, or the chunk is not sentence-aligned
+        first, last = own[0], own[-1]
         lo, hi = first, last
         used = count_tokens(chunk.text, self.encoding)
 
@@ -110,7 +90,7 @@ class PassageWidener:
                 break
             pick = options[0]
             if len(options) == 2:
-                overlap = [len(words & set(content_words(s.text[s.starts[i] : s.ends[i]]))) for i in options]
+                overlap = [len(words & s.words[i]) for i in options]
                 pick = options[turn % 2] if overlap[0] == overlap[1] else options[overlap[1] > overlap[0]]
             turn += 1
             used += s.tokens[pick] + 1  # +1: the space or newline between sentences
@@ -123,24 +103,3 @@ class PassageWidener:
                 lo += 1
             tokens = count_tokens(s.text[s.starts[lo] : s.ends[hi]], self.encoding)
         return s.starts[lo], s.ends[hi], tokens
-
-    def _sentences(self, article_id: str) -> _Sentences | None:
-        with self._lock:
-            if article_id in self._cache:
-                self._cache.move_to_end(article_id)
-                return self._cache[article_id]
-        article = self.articles.get(article_id)
-        found = None
-        if article is not None:
-            spans = sentence_spans(article.text)
-            found = _Sentences(
-                article.text,
-                [sp.start for sp in spans],
-                [sp.end for sp in spans],
-                [count_tokens(article.text[sp.start : sp.end], self.encoding) for sp in spans],
-            )
-        with self._lock:
-            self._cache[article_id] = found
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return found

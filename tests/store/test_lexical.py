@@ -1,4 +1,5 @@
-"""The FTS5/BM25 lexical index: ranking, filters, transactions, and staying in step with Chroma."""
+"""The lexical index: BM25 ranking (bm25s in memory and FTS5, both rankers), filters, transactions,
+changes made by another connection, and staying in step with Chroma."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ def _chunk(cid: str, article: str, text: str, header: str = "") -> Chunk:
     )
 
 
-@pytest.fixture
-def index(tmp_path: Path) -> LexicalIndex:
-    lex = LexicalIndex(tmp_path / "lex.sqlite")
+@pytest.fixture(params=["bm25s", "fts5"])
+def index(tmp_path: Path, request: pytest.FixtureRequest) -> LexicalIndex:
+    lex = LexicalIndex(tmp_path / "lex.sqlite", ranker=request.param)
     metas = {
         "a1": ArticleMeta("a1", "FTX trial", "TechCrunch", published_at="2023-10-07", category="technology"),
         "a2": ArticleMeta("a2", "Chiefs win", "Sporting News", published_at="2023-11-20", category="sports"),
@@ -85,6 +86,24 @@ def test_readd_replaces_and_delete_removes(index: LexicalIndex) -> None:
     assert "c1" not in {h.chunk.id for h in index.search("fraud", 10)}
     index.delete(["c1", "unknown"])
     assert index.ids() == {"c2", "c3"}
+
+
+def test_search_sees_writes_of_another_connection(index: LexicalIndex) -> None:
+    assert index.search("Ellison", 5)[0].chunk.id == "c2"  # the in-memory ranker is built now
+    other = LexicalIndex(index.path)  # e.g. `rag ingest` in another process while the UI serves
+    other.add([_chunk("c9", "a2", "Patrick Mahomes thanked Ellison.")], {"a2": ArticleMeta("a2", "t", "X")})
+    other.delete(["c2"])
+    assert [h.chunk.id for h in index.search("Ellison", 5)] == ["c9"]
+
+
+def test_stems_match_and_frequencies_follow_the_rows(index: LexicalIndex) -> None:
+    assert [h.chunk.id for h in index.search("touchdown catches", 5)] == [
+        "c3"
+    ]  # "touchdown" matches "touchdowns"
+    assert index.document_frequency("trial") == 2 and index.document_frequency("zeppelin") == 0
+    assert index.idf("Kelce") > index.idf("trial") > 0
+    index.delete(["c3"])
+    assert index.document_frequency("Kelce") == 0
 
 
 def test_failed_add_writes_nothing(index: LexicalIndex) -> None:

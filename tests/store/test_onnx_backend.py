@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.errors import ConfigError
-from store.embeddings import SentenceTransformerEmbedder, shared_embedder
+from store.embeddings import QueryRoutedEmbedder, SentenceTransformerEmbedder, shared_embedder
 from store.onnx_backend import OnnxEmbedder
 
 TEXTS = [
@@ -38,3 +38,31 @@ def test_backend_settings_are_checked() -> None:
         shared_embedder("all-MiniLM-L6-v2", "torch", precision="int8")
     with pytest.raises(ConfigError, match="unknown"):
         shared_embedder("all-MiniLM-L6-v2", "tensorrt")
+
+
+class _Broken:
+    model_id = "broken@onnx"
+
+    def embed_query(self, text: str) -> np.ndarray:
+        raise RuntimeError("export failed")
+
+
+def test_questions_on_onnx_match_passages_on_torch_and_fall_back_when_it_fails(tmp_path: Path) -> None:
+    documents = SentenceTransformerEmbedder()
+    routed = QueryRoutedEmbedder(documents, OnnxEmbedder(cache_dir=tmp_path))
+    assert routed.model_id == documents.model_id  # stored vectors and caches stay valid
+    assert float(routed.embed_query(TEXTS[0]) @ documents.embed_query(TEXTS[0])) > 0.99999
+    assert np.array_equal(routed.embed(TEXTS[:1]), documents.embed(TEXTS[:1]))
+    fallback = QueryRoutedEmbedder(documents, _Broken())  # type: ignore[arg-type]
+    assert np.array_equal(fallback.embed_query("q"), documents.embed_query("q")) and fallback.queries is None
+
+
+def test_auto_routes_questions_to_onnx_only_for_torch_on_cpu(tmp_path: Path) -> None:
+    from rag.assistant import route_queries
+    from rag.settings import load_settings
+
+    documents = SentenceTransformerEmbedder()
+    base = load_settings(cache_dir=tmp_path)
+    assert isinstance(route_queries(documents, base), QueryRoutedEmbedder)
+    assert route_queries(documents, base.model_copy(update={"query_embedding_backend": "same"})) is documents
+    assert route_queries(documents, base.model_copy(update={"embedding_device": "cuda"})) is documents

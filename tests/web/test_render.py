@@ -183,3 +183,18 @@ def test_stream_falls_back_to_ask_word_by_word() -> None:
     final = events[-1][1]
     assert final is not None and final.text == "One two three."
     assert service.ask(AskOnly(), "Q?", None, history).text == "One two three."  # type: ignore[arg-type]
+
+
+def test_quote_is_marked_inside_an_excerpt_of_separate_pieces() -> None:
+    intro, closing = TEXT.index("Intro"), TEXT.index("Closing")
+    spans = ((intro, intro + len("Intro sentence here.")), (closing, len(TEXT)))
+    text = " … ".join(TEXT[a:b] for a, b in spans)
+    chunk = Chunk("c1@x", "a1", text, spans[0][0], spans[1][1], 10, spans=spans)
+    cited = citation(chunk_id="c1@x")
+    cited.quote, cited.start, cited.end = "Closing words follow.", closing, len(TEXT)
+    hit = Hit(chunk, ArticleMeta("a1", "Arms", "OSINTSights"))
+    passage, start, end = render.citation_passage(cited, answer(hits=[hit]), lambda _: None)
+    assert passage == text and passage[start:end] == "Closing words follow."
+    cited.quote, cited.start, cited.end = QUOTE, START, START + len(QUOTE)  # between the pieces
+    passage, start, end = render.citation_passage(cited, answer(hits=[hit]), lambda _: TEXT)
+    assert passage[start:end] == QUOTE and passage != text  # shown from the article instead

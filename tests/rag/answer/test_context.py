@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.answer.context import pack_sources, render_sources
 from rag.text import count_tokens
 from tests.rag.answer.helpers import make_hit
@@ -45,3 +47,20 @@ def test_budget_is_respected_and_keeps_at_least_one_passage() -> None:
     sources = pack_sources(hits, budget)
     assert len(sources) == 1
     assert len(pack_sources(hits, 10)) == 1  # never empty
+
+
+def test_excerpt_pieces_become_separate_segments_with_exact_offsets() -> None:
+    third = ARTICLE.index("Third")
+    spans = ((0, ARTICLE.index(" Second")), (third, len(ARTICLE)))
+    excerpt = make_hit("a", " … ".join(ARTICLE[a:b] for a, b in spans), rank=1)
+    excerpt = replace(excerpt, chunk=replace(excerpt.chunk, spans=spans, end=len(ARTICLE)))
+    gap = spans[0][1]
+    window = make_hit("a", ARTICLE[gap:third], rank=2, start=gap)
+    (source,) = pack_sources([excerpt, window], 1000)
+    assert source.text == ARTICLE  # the window fills the gap between the excerpt's pieces
+    (alone,) = pack_sources([excerpt], 1000)
+    assert alone.text == "First sentence about the deal. … Third sentence about the date."
+    assert [(e.text, ARTICLE[e.start : e.end]) for e in alone.evidence()] == [
+        ("First sentence about the deal.", "First sentence about the deal."),
+        ("Third sentence about the date.", "Third sentence about the date."),
+    ]

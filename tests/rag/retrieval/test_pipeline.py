@@ -15,6 +15,7 @@ from rag.retrieval.langchain import as_langchain_retriever
 from rag.retrieval.pipeline import PipelineConfig, PipelineRetriever
 from rag.retrieval.query import OutletMatcher, QuestionParser
 from rag.settings import load_settings
+from rag.text import count_tokens
 from rag.types import ArticleMeta, Chunk, Filters, Hit
 from store.embeddings import Vectors
 from tests.conftest import CORPUS, DATA_DIR, require
@@ -82,7 +83,7 @@ def test_each_named_outlet_brings_its_own_evidence(full: Assistant) -> None:
     assert max(per_article.values()) <= full.settings.per_article_cap
 
 
-def test_parallel_searches_and_widened_passages(full: Assistant) -> None:
+def test_parallel_searches_and_excerpt_passages(full: Assistant) -> None:
     retriever = full.retriever
     assert isinstance(retriever, PipelineRetriever) and retriever.widener is not None
     question = "Did Sporting News and The Independent - Life and Style both write about Taylor Swift?"
@@ -95,13 +96,17 @@ def test_parallel_searches_and_widened_passages(full: Assistant) -> None:
         retriever.widener,
     ).retrieve(question, 10)
     assert [h.chunk.id for h in threaded] == [h.chunk.id for h in serial]
-    for i, hit in enumerate(threaded):  # exact article text within the budget, adding new text
+    shown: dict[str, list[tuple[int, int]]] = {}
+    for hit in threaded:  # exact pieces of the article within the budget, never shown twice
         text = full.article(hit.article.id).text
-        assert text[hit.chunk.start : hit.chunk.end] == hit.chunk.text
-        assert hit.chunk.tokens <= full.settings.passage_tokens
-        for before in threaded[:i]:
-            same = before.article.id == hit.article.id
-            assert not (same and before.chunk.start <= hit.chunk.start and hit.chunk.end <= before.chunk.end)
+        assert hit.chunk.tokens == count_tokens(hit.chunk.text) <= full.settings.passage_tokens
+        assert " … ".join(piece for _, piece in hit.chunk.pieces()) == hit.chunk.text
+        for at, piece in hit.chunk.pieces():
+            assert text[at : at + len(piece)] == piece
+            for a, b in shown.get(hit.article.id, []):
+                assert at + len(piece) <= a or b <= at
+            shown.setdefault(hit.article.id, []).append((at, at + len(piece)))
+    assert any(hit.chunk.spans for hit in threaded)  # excerpts: sentences from apart in the article
 
 
 def test_langchain_retriever_returns_documents_with_metadata(full: Assistant) -> None:
@@ -110,8 +115,9 @@ def test_langchain_retriever_returns_documents_with_metadata(full: Assistant) ->
     for rank, doc in enumerate(docs, start=1):
         assert doc.metadata["source"] == "TechCrunch" and doc.metadata["rank"] == rank
         assert doc.page_content and doc.id == doc.metadata["chunk_id"]
-        article = full.article(doc.metadata["article_id"])
-        assert article.text[doc.metadata["start"] : doc.metadata["end"]] == doc.page_content
+        text = full.article(doc.metadata["article_id"]).text
+        spans = doc.metadata["spans"] or [[doc.metadata["start"], doc.metadata["end"]]]
+        assert " … ".join(text[a:b] for a, b in spans) == doc.page_content
 
 
 def _hit(cid: str, source: str, day: str, score: float) -> Hit:

@@ -1,0 +1,123 @@
+"""Excerpts: each retrieved hit is shown as the sentences of its article that bear on the question.
+
+A stored chunk is where the search found a match, but the fact a question asks about is often
+elsewhere in the same article (a later paragraph names the date, the price, the second party). So
+after ranking, each hit becomes an excerpt of its article within the passage budget
+(``RAG_PASSAGE_TOKENS``, 256 cl100k tokens by default):
+
+1. every sentence of the article scores by the IDF-weighted share of the question's content words
+   it contains, plus ``chunk_bonus`` for the sentences of the hit's own chunk (the search's evidence);
+2. sentences are taken best first (ties: nearest the chunk first, so filler is the chunk's context)
+   while they fit, and put back in article order;
+3. adjacent sentences form one exact span of the article; spans are joined by ``" … "``.
+
+A later hit of the same article never repeats a sentence an earlier excerpt shows; a hit whose article
+has nothing left is dropped and the next hit takes its place. The excerpt keeps the hit's scores and
+rank. Its chunk has ``spans`` set (see :class:`rag.types.Chunk`), or is a plain contiguous chunk when
+the chosen sentences are adjacent, so citations still point at exact offsets of the article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from rag.retrieval.fusion import renumber
+from rag.retrieval.sentences import ArticleSource, SentenceCache, Sentences
+from rag.text import content_words, count_tokens
+from rag.types import EXCERPT_SEPARATOR, Chunk, Hit
+
+_SEPARATOR_TOKENS = 2  # " … " between pieces, or the space between adjacent sentences (estimate)
+
+
+class ExcerptBuilder:
+    """Builds excerpts (see the module docstring); a :class:`~rag.retrieval.sentences.PassageBuilder`."""
+
+    def __init__(
+        self,
+        articles: ArticleSource,
+        idf: Callable[[str], float] | None = None,
+        max_tokens: int = 256,
+        encoding: str = "cl100k_base",
+        chunk_bonus: float = 0.1,
+        cache: int = 512,
+    ) -> None:
+        self.idf = idf or (lambda _word: 1.0)
+        self.max_tokens = max_tokens
+        self.encoding = encoding
+        self.chunk_bonus = chunk_bonus
+        self.sentences = SentenceCache(articles, encoding, cache)
+
+    def widen(self, question: str, hits: Sequence[Hit], k: int | None = None) -> list[Hit]:
+        """The first ``k`` of ``hits`` (all by default) in order, each shown as its excerpt."""
+        weights = {w: self.idf(w) for w in set(content_words(question))}
+        total = sum(weights.values()) or 1.0
+        shown: dict[str, set[int]] = {}  # article -> sentences already in an excerpt
+        out: list[Hit] = []
+        for hit in hits:
+            if k is not None and len(out) >= k:
+                break
+            chunk = hit.chunk
+            sentences = self.sentences.get(chunk.article_id)
+            own = None if sentences is None else sentences.of(chunk)
+            if sentences is None or own is None:  # unknown article or stale chunk: shown as stored
+                out.append(hit)
+                continue
+            used = shown.setdefault(chunk.article_id, set())
+            scores = [sum(weights[w] for w in weights.keys() & words) / total for words in sentences.words]
+            picked = self._pick(sentences, own, scores, used)
+            if not picked:
+                continue
+            excerpt, kept = self._excerpt(chunk, sentences, picked)
+            used.update(kept)
+            out.append(replace(hit, chunk=excerpt))
+        return renumber(out)
+
+    def _pick(self, s: Sentences, own: range, scores: list[float], used: set[int]) -> list[int]:
+        """Sentence indices that fit the budget, best first."""
+
+        def priority(i: int) -> tuple[float, int]:
+            distance = 0 if i in own else min(abs(i - own[0]), abs(i - own[-1]))
+            return -(scores[i] + (self.chunk_bonus if i in own else 0.0)), distance
+
+        picked: list[int] = []
+        budget = self.max_tokens
+        for i in sorted((i for i in range(len(s)) if i not in used), key=priority):
+            cost = s.tokens[i] + _SEPARATOR_TOKENS
+            if cost <= budget:
+                picked.append(i)
+                budget -= cost
+        return picked
+
+    def _excerpt(self, chunk: Chunk, s: Sentences, picked: list[int]) -> tuple[Chunk, list[int]]:
+        """The chunk showing ``picked`` (best first), trimmed from the worst end to the exact budget,
+        and the sentences it kept."""
+        while True:
+            spans = _spans(s, sorted(picked))
+            text = EXCERPT_SEPARATOR.join(s.text[a:b] for a, b in spans)
+            tokens = count_tokens(text, self.encoding)
+            if tokens <= self.max_tokens or len(picked) == 1:
+                break
+            picked = picked[:-1]
+        start, end = spans[0][0], spans[-1][1]
+        excerpt = replace(
+            chunk,
+            id=f"{chunk.id}@" + ",".join(f"{a}-{b}" for a, b in spans),
+            text=text,
+            start=start,
+            end=end,
+            tokens=tokens,
+            spans=tuple(spans) if len(spans) > 1 else (),
+        )
+        return excerpt, picked
+
+
+def _spans(s: Sentences, indices: list[int]) -> list[tuple[int, int]]:
+    """Article ranges of sorted sentence ``indices``, adjacent sentences merged into one range."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return [(s.starts[a], s.ends[b]) for a, b in runs]
