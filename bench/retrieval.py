@@ -8,10 +8,11 @@ ms, after one warm-up question).
     nice .venv/bin/python bench/retrieval.py --store /tmp/multihop-store \\
         --out evals/results/retrieval-ablation
 
-The hybrid configurations use the settings' fusion weights (defaults: dense 1, BM25 2); ``full`` is
-the default pipeline (hybrid + question parts per outlet/date + boosts + per-article cap + each hit
-shown as a 256-token excerpt of its article); ``full-window`` grows each hit with its neighbouring
-sentences instead, and ``full-chunks`` shows the stored chunks as they are.
+``bm25`` ranks with the in-memory bm25s index (the default), ``bm25-fts5`` with SQLite FTS5's
+``bm25()`` over the same rows. The hybrid configurations use the settings' fusion weights (defaults:
+dense 1, BM25 2); ``full`` is the default pipeline (hybrid + question parts per outlet/date + boosts +
+per-article cap + each hit shown as a 256-token excerpt of its article); ``full-window`` grows each
+hit with its neighbouring sentences instead, and ``full-chunks`` shows the stored chunks as they are.
 The store is opened read-write (the lexical index is filled from Chroma when missing): pass a copy
 of a shared store. Extra settings for every configuration: ``--set key=value`` (repeatable).
 """
@@ -39,6 +40,7 @@ from store.lexical import LexicalIndex  # noqa: E402
 CONFIGS: dict[str, dict[str, Any]] = {
     "dense": {"retrieval_mode": "dense"},
     "bm25": {"retrieval_mode": "bm25"},
+    "bm25-fts5": {"retrieval_mode": "bm25", "lexical_ranker": "fts5"},
     "hybrid-rrf": {"retrieval_mode": "hybrid", "fusion": "rrf"},
     "hybrid-weighted": {"retrieval_mode": "hybrid", "fusion": "weighted"},
     "full-chunks": {"retrieval_mode": "full", "passage_tokens": 0},
@@ -144,8 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for name in args.configs.split(","):
         config_settings = settings.model_copy(update=CONFIGS[name])
+        index = lexical
+        if lexical is not None and config_settings.lexical_ranker != lexical.ranker:
+            index = LexicalIndex(lexical.path, ranker=config_settings.lexical_ranker)
         retriever = build_retriever(
-            config_settings, assistant.embedder, assistant.vectors, lexical, assistant.article_store
+            config_settings, assistant.embedder, assistant.vectors, index, assistant.article_store
         )
         results["configs"][name] = res = run_config(retriever, questions, args.k)
         m = res["metrics"]

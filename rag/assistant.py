@@ -113,19 +113,27 @@ class Assistant:
             max_missing_share=s.abstain_missing_share,
             support_threshold=s.support_threshold,
         )
-        from rag.retrieval.factory import unknown_outlet_finder
+        from rag.retrieval.factory import (
+            LiveQuestionParser,
+            live_parser,
+            outlet_clause_finder,
+            unknown_outlet_finder,
+        )
 
         lexical = next((i for i in self.ingestor.indexes if isinstance(i, LexicalIndex)), None)
         frequency = lexical.document_frequency if lexical is not None else None
-        outlets = unknown_outlet_finder(s, lexical) if lexical is not None else None
+        parser = getattr(self.retriever, "parser", None)  # the full pipeline's: share it
+        if not isinstance(parser, LiveQuestionParser) and lexical is not None:
+            parser = live_parser(s, lexical)
         return AnswerChain(
             self.retriever,
             self.generator,
             self.embedder,
             config,
             frequency,
-            outlets,
+            unknown_outlet_finder(parser) if parser is not None else None,
             self.ingestor.cache,
+            outlet_clause_finder(parser) if parser is not None else None,
         )
 
     def ask(

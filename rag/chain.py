@@ -83,11 +83,15 @@ class AnswerChain:
         document_frequency: Callable[[str], int] | None = None,
         unknown_outlets: Callable[[str], list[str]] | None = None,
         cache: EmbeddingCache | None = None,
+        outlet_clauses: Callable[[str], dict[str, str]] | None = None,
     ) -> None:
         """``document_frequency``: chunks of the whole store holding a word (the lexical index's);
         ``unknown_outlets``: the outlets a question attributes reports to that the store lacks;
-        ``cache``: the store's embedding cache, where sentence vectors persist between runs."""
+        ``cache``: the store's embedding cache, where sentence vectors persist between runs;
+        ``outlet_clauses``: ``question -> {outlet: its clause}``, so each named outlet's sentences are
+        also judged by what the question says of that outlet."""
         self.document_frequency = document_frequency
+        self.outlet_clauses = outlet_clauses
         self.unknown_outlets = unknown_outlets
         self.retriever = retriever
         self.generator = generator
@@ -130,8 +134,13 @@ class AnswerChain:
         """Number the sources within the token budget, rank their sentences, decide on abstention."""
         started = time.perf_counter()
         state.sources = pack_sources(state.hits, self.config.context_tokens, self.config.encoding)
+        clauses = self.outlet_clauses(state.standalone) if self.outlet_clauses is not None else None
         state.ranked = rank_evidence(
-            state.standalone, state.sources, self.embedder, sentence_vectors=self.sentence_vectors
+            state.standalone,
+            state.sources,
+            self.embedder,
+            sentence_vectors=self.sentence_vectors,
+            clauses=clauses,
         )
         texts = [t for h in state.hits for t in (h.chunk.text, h.article.title, h.article.source)]
         state.specifics = check_specifics(state.standalone, texts, self.document_frequency)

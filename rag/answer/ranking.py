@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -71,20 +71,44 @@ def rank_evidence(
     embedder: Embedder,
     dense_weight: float = 0.7,
     sentence_vectors: SentenceVectors | None = None,
+    clauses: Mapping[str, str] | None = None,
+    clause_weight: float = 0.5,
 ) -> list[Scored]:
-    """All evidence sentences of ``sources``, best first."""
+    """All evidence sentences of ``sources``, best first.
+
+    ``clauses`` maps outlets to what the question says of each ("while the Sporting News article
+    suggests ..."): a sentence from such an outlet scores ``clause_weight`` by that clause and the
+    rest by the whole question, so each side of a comparison is judged by its own claim.
+    """
     pairs = [(s.n, e) for s in sources for e in s.evidence()]
     if not pairs:
         return []
-    q_vec = np.asarray(embedder.embed_query(question))
     texts = [e.text for _, e in pairs]
     vectors = sentence_vectors.embed(texts) if sentence_vectors else np.asarray(embedder.embed(texts))
-    dense = vectors @ q_vec
-    words = set(content_words(question))
-    lexical = np.array([lexical_overlap(words, e.text) for _, e in pairs], dtype=np.float32)
-    scores = dense_weight * dense + (1 - dense_weight) * lexical
+    scores = _scores(question, texts, vectors, embedder, dense_weight)
+    outlet = {s.n: s.article.source for s in sources}
+    for clause in set((clauses or {}).values()):
+        if len(content_words(clause)) < _MIN_CLAUSE_WORDS:
+            continue
+        rows = [i for i, (n, _) in enumerate(pairs) if (clauses or {}).get(outlet[n]) == clause]
+        if rows:
+            own = _scores(clause, [texts[i] for i in rows], vectors[rows], embedder, dense_weight)
+            scores[rows] = (1 - clause_weight) * scores[rows] + clause_weight * own
     ranked = [
         Scored(n, e, float(score), vec) for (n, e), score, vec in zip(pairs, scores, vectors, strict=True)
     ]
     ranked.sort(key=lambda s: -s.score)
     return ranked
+
+
+_MIN_CLAUSE_WORDS = 3  # a clause of fewer content words ("and", "as reported by") says nothing of its own
+
+
+def _scores(
+    text: str, sentences: Sequence[str], vectors: np.ndarray, embedder: Embedder, dense_weight: float
+) -> np.ndarray:
+    """``dense_weight * cosine + (1 - dense_weight) * lexical overlap`` of each sentence with ``text``."""
+    dense = vectors @ np.asarray(embedder.embed_query(text))
+    words = set(content_words(text))
+    lexical = np.array([lexical_overlap(words, s) for s in sentences], dtype=np.float32)
+    return np.asarray(dense_weight * dense + (1 - dense_weight) * lexical, dtype=np.float32)

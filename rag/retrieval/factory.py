@@ -52,9 +52,14 @@ class LiveQuestionParser(QuestionParser):
         return super().parse(question, today)
 
 
-def unknown_outlet_finder(settings: Settings, lexical: LexicalIndex) -> Callable[[str], list[str]]:
+def live_parser(settings: Settings, lexical: LexicalIndex) -> LiveQuestionParser:
+    """The question parser the retriever and the answer chain share (outlets follow the store)."""
+    today = date.fromisoformat(settings.reference_date) if settings.reference_date else None
+    return LiveQuestionParser(lexical, dict(settings.outlet_aliases), today)
+
+
+def unknown_outlet_finder(parser: LiveQuestionParser) -> Callable[[str], list[str]]:
     """``question -> outlets it attributes reports to that no stored article is from`` (live)."""
-    parser = LiveQuestionParser(lexical, dict(settings.outlet_aliases))
 
     def find(question: str) -> list[str]:
         matcher = parser.refresh()
@@ -63,16 +68,31 @@ def unknown_outlet_finder(settings: Settings, lexical: LexicalIndex) -> Callable
     return find
 
 
+def outlet_clause_finder(parser: QuestionParser) -> Callable[[str], dict[str, str]]:
+    """``question -> {outlet: the clause around its mention}``: what to judge that outlet's evidence by."""
+
+    def clauses(question: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for part in parser.parse(question).parts:
+            for outlet in part.outlets:
+                out.setdefault(outlet, part.text)
+        return out
+
+    return clauses
+
+
 def build_retriever(
     settings: Settings,
     embedder: Embedder,
     vectors: ChromaStore,
     lexical: LexicalIndex | None,
     articles: ArticleSource | None = None,
+    parser: LiveQuestionParser | None = None,
 ) -> Retriever:
     """dense / bm25 / hybrid: one :class:`HybridSearcher`; full: the :class:`PipelineRetriever`.
 
-    ``articles`` (the article store) lets the full pipeline build passages of ``passage_tokens``.
+    ``articles`` (the article store) lets the full pipeline build passages of ``passage_tokens``;
+    ``parser`` is the shared question parser (one is made from ``lexical`` when not given).
     """
     mode = settings.retrieval_mode
     if mode != "dense" and lexical is None:
@@ -90,8 +110,7 @@ def build_retriever(
     if mode != "full":
         return searcher
     assert lexical is not None
-    today = date.fromisoformat(settings.reference_date) if settings.reference_date else None
-    parser = LiveQuestionParser(lexical, dict(settings.outlet_aliases), today)
+    parser = parser or live_parser(settings, lexical)
     reranker: Reranker | None = None
     if settings.rerank_model:
         reranker = CrossEncoderReranker(settings.rerank_model, device=settings.embedding_device)

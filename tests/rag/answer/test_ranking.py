@@ -1,0 +1,42 @@
+"""Evidence ranking: each named outlet's sentences are judged by what the question says of it."""
+
+from __future__ import annotations
+
+from rag.answer.context import pack_sources
+from rag.answer.ranking import rank_evidence
+from store.embeddings import shared_embedder
+from tests.rag.answer.helpers import make_hit
+
+QUESTION = (
+    "Did the Wire A article say the central bank raised interest rates, while the Wire B article "
+    "reported that the striker scored twice in the final?"
+)
+WIRE_B = (
+    "The central bank raised interest rates again on Tuesday, analysts said. "
+    "The striker scored twice in the final to win the cup."
+)
+
+
+def test_an_outlets_sentences_are_ranked_by_its_own_clause() -> None:
+    embedder = shared_embedder("all-MiniLM-L6-v2")
+    sources = pack_sources(
+        [
+            make_hit("a", "The central bank raised interest rates by a quarter point.", source="Wire A"),
+            make_hit("b", WIRE_B, source="Wire B", rank=2),
+        ],
+        1000,
+    )
+    clauses = {
+        "Wire A": "Did the article say the central bank raised interest rates, while the",
+        "Wire B": "article reported that the striker scored twice in the final?",
+    }
+    plain = [r.evidence.text for r in rank_evidence(QUESTION, sources, embedder) if r.n == 2]
+    judged = [
+        r.evidence.text for r in rank_evidence(QUESTION, sources, embedder, clauses=clauses) if r.n == 2
+    ]
+    assert plain[0].startswith("The central bank")  # the whole question favours Wire A's topic
+    assert judged[0].startswith("The striker")  # Wire B's own claim
+    short = {"Wire B": "and"}  # a clause with no words of its own changes nothing
+    assert [r.evidence.text for r in rank_evidence(QUESTION, sources, embedder, clauses=short)] == [
+        r.evidence.text for r in rank_evidence(QUESTION, sources, embedder)
+    ]
