@@ -1,0 +1,93 @@
+"""Full-pipeline retrieval latency: the previous defaults against today's, side by side in one process.
+
+``before`` ranks BM25 with SQLite FTS5, embeds questions with torch and widens hits into windows;
+``now`` is the default (bm25s in memory, questions on ONNX Runtime, excerpts). Each question is
+retrieved by every configuration in turn, so all see the same machine load; the ratio of the p50s
+is the figure to compare across machines. Every configuration is warmed up first (model loads,
+the ONNX export, the bm25s build), so the figures are per-question costs on a running service.
+
+    nice .venv/bin/python bench/retrieval_latency.py --store COPY_OF_STORE \\
+        --out bench/results/retrieval-latency.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from evals.metrics import percentile  # noqa: E402
+from rag.assistant import Assistant  # noqa: E402
+from rag.retrieval.factory import build_retriever  # noqa: E402
+from rag.settings import load_settings  # noqa: E402
+from store.embeddings import QueryRoutedEmbedder  # noqa: E402
+from store.lexical import LexicalIndex  # noqa: E402
+
+CONFIGS: dict[str, dict[str, Any]] = {
+    "before": {"lexical_ranker": "fts5", "query_embedding_backend": "same", "passage_mode": "window"},
+    "bm25s": {"query_embedding_backend": "same", "passage_mode": "window"},
+    "bm25s+onnx": {"passage_mode": "window"},
+    "now": {},
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--queries", default=str(REPO.parent / "shared/data/multihop_rag/dev_queries.json"))
+    parser.add_argument("--every", type=int, default=2, help="every n-th question with evidence")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    settings = load_settings(chroma_path=Path(args.store))
+    assistant = Assistant.from_settings(settings)
+    routed = assistant.embedder
+    torch = routed.documents if isinstance(routed, QueryRoutedEmbedder) else routed
+    lexical = next(i for i in assistant.ingestor.indexes if isinstance(i, LexicalIndex))
+    retrievers = {}
+    for name, update in CONFIGS.items():
+        config = settings.model_copy(update=update)
+        index = (
+            lexical if config.lexical_ranker == lexical.ranker else LexicalIndex(lexical.path, ranker="fts5")
+        )
+        embedder = routed if config.query_embedding_backend != "same" else torch
+        retrievers[name] = build_retriever(
+            config, embedder, assistant.vectors, index, assistant.article_store
+        )
+    records = json.loads(Path(args.queries).read_text(encoding="utf-8"))
+    questions = [r["query"] for r in records if r.get("evidence_list")][:: args.every]
+    for retriever in retrievers.values():
+        retriever.retrieve(questions[0], 10)
+    latencies: dict[str, list[float]] = {name: [] for name in retrievers}
+    for question in questions:
+        for name, retriever in retrievers.items():
+            started = time.perf_counter()
+            retriever.retrieve(question, 10)
+            latencies[name].append((time.perf_counter() - started) * 1000)
+    base = percentile(latencies["before"], 50) or 1.0
+    lines = [
+        "# Retrieval latency: previous defaults against today's (same process, alternating)",
+        "",
+        f"`{' '.join(['nice .venv/bin/python bench/retrieval_latency.py', *sys.argv[1:]])}`",
+        "",
+        "| configuration | settings | p50 ms | p95 ms | p50 / before |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, values in latencies.items():
+        shown = ", ".join(f"{k}={v}" for k, v in CONFIGS[name].items()) or "defaults"
+        p50 = percentile(values, 50) or 0.0
+        lines.append(f"| {name} | {shown} | {p50:.1f} | {percentile(values, 95):.1f} | {p50 / base:.2f} |")
+    lines += ["", f"{len(questions)} questions, 10 passages each; {assistant.chunk_count()} chunks.", ""]
+    print("\n".join(lines))
+    if args.out:
+        Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
