@@ -41,7 +41,9 @@ def hit_to_document(hit: Hit) -> Document:
         "category": article.category,
         "start": chunk.start,
         "end": chunk.end,
-        "spans": [list(span) for span in chunk.spans],  # an excerpt's article ranges ([] when contiguous)
+        # an excerpt's article ranges as "start-end;start-end" ("" when contiguous): a string, so the
+        # metadata stays storable in vector stores that take scalars only
+        "spans": ";".join(f"{a}-{b}" for a, b in chunk.spans),
         "header": chunk.header,
         "rank": hit.rank,
         "score": hit.score,

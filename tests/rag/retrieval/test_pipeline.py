@@ -116,8 +116,10 @@ def test_langchain_retriever_returns_documents_with_metadata(full: Assistant) ->
         assert doc.metadata["source"] == "TechCrunch" and doc.metadata["rank"] == rank
         assert doc.page_content and doc.id == doc.metadata["chunk_id"]
         text = full.article(doc.metadata["article_id"]).text
-        spans = doc.metadata["spans"] or [[doc.metadata["start"], doc.metadata["end"]]]
+        spans = [tuple(map(int, piece.split("-"))) for piece in doc.metadata["spans"].split(";") if piece]
+        spans = spans or [(doc.metadata["start"], doc.metadata["end"])]
         assert " … ".join(text[a:b] for a, b in spans) == doc.page_content
+        assert all(isinstance(v, str | int | float | None) for v in doc.metadata.values())
 
 
 def _hit(cid: str, source: str, day: str, score: float) -> Hit:
