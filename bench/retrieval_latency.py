@@ -1,7 +1,9 @@
 """Full-pipeline retrieval latency: the previous defaults against today's, side by side in one process.
 
 ``before`` ranks BM25 with SQLite FTS5, embeds questions with torch and widens hits into windows;
-``now`` is the default (bm25s in memory, questions on ONNX Runtime, excerpts). Each question is
+``now`` is the default (bm25s in memory, questions on ONNX Runtime, excerpts), and ``now-serial`` the
+same with the searches of a question one after another instead of side by side (its hits must equal
+``now``'s: the count of identical results is reported). Each question is
 retrieved by every configuration in turn, so all see the same machine load; the ratio of the p50s
 is the figure to compare across machines. Every configuration is warmed up first (model loads,
 the ONNX export, the bm25s build), so the figures are per-question costs on a running service.
@@ -25,6 +27,7 @@ sys.path.insert(0, str(REPO))
 from evals.metrics import percentile  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
 from rag.retrieval.factory import build_retriever  # noqa: E402
+from rag.retrieval.pipeline import PipelineRetriever  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 from store.embeddings import QueryRoutedEmbedder  # noqa: E402
 from store.lexical import LexicalIndex  # noqa: E402
@@ -34,7 +37,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "bm25s": {"query_embedding_backend": "same", "passage_mode": "window"},
     "bm25s+onnx": {"passage_mode": "window"},
     "now": {},
+    "now-serial": {},
 }
+SERIAL = {"now-serial"}  # PipelineConfig.search_threads = 1
 
 
 def main() -> int:
@@ -56,19 +61,23 @@ def main() -> int:
             lexical if config.lexical_ranker == lexical.ranker else LexicalIndex(lexical.path, ranker="fts5")
         )
         embedder = routed if config.query_embedding_backend != "same" else torch
-        retrievers[name] = build_retriever(
-            config, embedder, assistant.vectors, index, assistant.article_store
-        )
+        retriever = build_retriever(config, embedder, assistant.vectors, index, assistant.article_store)
+        if name in SERIAL and isinstance(retriever, PipelineRetriever):
+            retriever.config.search_threads = 1
+        retrievers[name] = retriever
     records = json.loads(Path(args.queries).read_text(encoding="utf-8"))
     questions = [r["query"] for r in records if r.get("evidence_list")][:: args.every]
     for retriever in retrievers.values():
         retriever.retrieve(questions[0], 10)
     latencies: dict[str, list[float]] = {name: [] for name in retrievers}
+    identical = 0
     for question in questions:
+        ids: dict[str, list[str]] = {}
         for name, retriever in retrievers.items():
             started = time.perf_counter()
-            retriever.retrieve(question, 10)
+            ids[name] = [h.chunk.id for h in retriever.retrieve(question, 10)]
             latencies[name].append((time.perf_counter() - started) * 1000)
+        identical += ids["now"] == ids["now-serial"]
     base = percentile(latencies["before"], 50) or 1.0
     lines = [
         "# Retrieval latency: previous defaults against today's (same process, alternating)",
@@ -80,9 +89,15 @@ def main() -> int:
     ]
     for name, values in latencies.items():
         shown = ", ".join(f"{k}={v}" for k, v in CONFIGS[name].items()) or "defaults"
+        shown += ", searches serial" if name in SERIAL else ""
         p50 = percentile(values, 50) or 0.0
         lines.append(f"| {name} | {shown} | {p50:.1f} | {percentile(values, 95):.1f} | {p50 / base:.2f} |")
-    lines += ["", f"{len(questions)} questions, 10 passages each; {assistant.chunk_count()} chunks.", ""]
+    lines += [
+        "",
+        f"{len(questions)} questions, 10 passages each; {assistant.chunk_count()} chunks; now-serial "
+        f"returned the same hits as now for {identical} of {len(questions)}.",
+        "",
+    ]
     print("\n".join(lines))
     if args.out:
         Path(args.out).write_text("\n".join(lines), encoding="utf-8")
