@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import sentence_spans
 from rag.types import Citation, Hit
 
 
@@ -32,26 +30,6 @@ _INJECTION = re.compile(
 def looks_like_injection(text: str) -> bool:
     """Whether a sentence reads as instructions to an AI (a prompt injection planted in an article)."""
     return bool(_INJECTION.search(text))
-
-
-def evidence_sentences(hits: Sequence[Hit], min_chars: int = 20) -> list[Evidence]:
-    """Every sentence of every hit, once (overlapping chunks share sentences).
-
-    Sentences that read as instructions to an AI are left out: they are never evidence.
-    """
-    seen: set[tuple[str, int]] = set()
-    out: list[Evidence] = []
-    for hit in hits:
-        for offset, piece in hit.chunk.pieces():
-            for span in sentence_spans(piece):
-                start, end = offset + span.start, offset + span.end
-                key = (hit.chunk.article_id, start)
-                text = piece[span.start : span.end]
-                if key in seen or len(text) < min_chars or looks_like_injection(text):
-                    continue
-                seen.add(key)
-                out.append(Evidence(hit=hit, text=text, start=start, end=end))
-    return out
 
 
 def cite(n: int, evidence: Evidence, score: float, supported: bool = True) -> Citation:

@@ -90,10 +90,10 @@ class Chunk:
     def locate(self, start: int, end: int) -> tuple[int, int] | None:
         """Where the article range ``start:end`` sits in ``text``; None when no one piece holds it."""
         pos = 0
-        for a, b in self.spans or ((self.start, self.end),):
-            if a <= start and end <= b:
-                return pos + start - a, pos + end - a
-            pos += b - a + len(EXCERPT_SEPARATOR)
+        for at, piece in self.pieces():
+            if at <= start and end <= at + len(piece):
+                return pos + start - at, pos + end - at
+            pos += len(piece) + len(EXCERPT_SEPARATOR)
         return None
 
 

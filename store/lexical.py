@@ -184,13 +184,14 @@ class LexicalIndex:
     def idf(self, word: str) -> float:
         """BM25's IDF of ``word`` over the indexed chunks."""
         if self.ranker == "bm25s":
-            n = len(self.memory())
+            index = self.memory()  # once: each call checks the table for changes
+            n, df = len(index), index.document_frequency(word)
         else:
             with self._lock:
                 if self._n < 0:
                     self._n = self.count()
                 n = self._n
-        df = self.document_frequency(word)
+            df = self.document_frequency(word)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def clear(self) -> None:

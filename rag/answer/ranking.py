@@ -86,14 +86,19 @@ def rank_evidence(
     texts = [e.text for _, e in pairs]
     vectors = sentence_vectors.embed(texts) if sentence_vectors else np.asarray(embedder.embed(texts))
     scores = _scores(question, texts, vectors, embedder, dense_weight)
-    outlet = {s.n: s.article.source for s in sources}
-    for clause in set((clauses or {}).values()):
-        if len(content_words(clause)) < _MIN_CLAUSE_WORDS:
-            continue
-        rows = [i for i, (n, _) in enumerate(pairs) if (clauses or {}).get(outlet[n]) == clause]
-        if rows:
-            own = _scores(clause, [texts[i] for i in rows], vectors[rows], embedder, dense_weight)
-            scores[rows] = (1 - clause_weight) * scores[rows] + clause_weight * own
+    own_clause = {
+        s.n: clause
+        for s in sources
+        if (clause := (clauses or {}).get(s.article.source))
+        and len(content_words(clause)) >= _MIN_CLAUSE_WORDS
+    }
+    rows_of: dict[str, list[int]] = {}
+    for i, (n, _) in enumerate(pairs):
+        if n in own_clause:
+            rows_of.setdefault(own_clause[n], []).append(i)
+    for clause, rows in rows_of.items():
+        own = _scores(clause, [texts[i] for i in rows], vectors[rows], embedder, dense_weight)
+        scores[rows] = (1 - clause_weight) * scores[rows] + clause_weight * own
     ranked = [
         Scored(n, e, float(score), vec) for (n, e), score, vec in zip(pairs, scores, vectors, strict=True)
     ]

@@ -53,6 +53,7 @@ class ExcerptBuilder:
         weights = {w: self.idf(w) for w in set(content_words(question))}
         total = sum(weights.values()) or 1.0
         shown: dict[str, set[int]] = {}  # article -> sentences already in an excerpt
+        scored: dict[str, list[float]] = {}  # article -> each sentence's share of the question's words
         out: list[Hit] = []
         for hit in hits:
             if k is not None and len(out) >= k:
@@ -64,7 +65,11 @@ class ExcerptBuilder:
                 out.append(hit)
                 continue
             used = shown.setdefault(chunk.article_id, set())
-            scores = [sum(weights[w] for w in weights.keys() & words) / total for words in sentences.words]
+            if chunk.article_id not in scored:
+                scored[chunk.article_id] = [
+                    sum(weights[w] for w in weights.keys() & words) / total for words in sentences.words
+                ]
+            scores = scored[chunk.article_id]
             picked = self._pick(sentences, own, scores, used)
             if not picked:
                 continue
