@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     support_threshold: float = Field(0.55, ge=0, le=1, description="Support score a cited sentence needs.")
     llm_max_tokens: int = Field(512, ge=16, description="Most tokens an LLM backend may write per answer.")
     extractive_max_sentences: int = Field(
-        6, ge=1, description="Most quoted sentences in an extractive answer (several articles need several)."
+        8, ge=1, description="Most quoted sentences in an extractive answer (several articles need several)."
     )
 
     # LLM backends

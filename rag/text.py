@@ -258,3 +258,26 @@ def content_words(text: str) -> list[str]:
 
 def normalize_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+# not the comma of a date ("November 1, 2023")
+_CLAIM_BREAK = re.compile(r"\s*(?:,(?!\s*\d{4}\b)|[;?]|\b(?:while|whereas|but|and|or)\b)\s*", re.IGNORECASE)
+
+
+def claims(question: str, min_words: int = 3) -> list[str]:
+    """The parts of a multi-part question, each saying one thing ("..., while X suggests ...").
+
+    Split at commas (not a date's), semicolons and the words and/or/but/while/whereas; a piece with fewer than
+    ``min_words`` content words ("2023", "and the Verge") joins its neighbour. A question with one
+    claim comes back whole.
+    """
+    out: list[str] = []
+    for piece in (p for p in _CLAIM_BREAK.split(question) if p.strip()):
+        if out and len(content_words(out[-1])) < min_words:
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    if len(out) > 1 and len(content_words(out[-1])) < min_words:
+        last = out.pop()
+        out[-1] = f"{out[-1]} {last}"
+    return out if len(out) > 1 else [question]

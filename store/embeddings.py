@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -158,11 +159,16 @@ class QueryRoutedEmbedder:
     takes 18 on two cores, with vectors equal to 1e-7, so stored vectors need no re-embedding).
 
     If ``queries`` cannot load (a failed export), questions fall back to ``documents`` with a warning.
+    The last ``memo`` question vectors are kept: one question is embedded by the retriever and again
+    by the evidence ranking.
     """
 
-    def __init__(self, documents: Embedder, queries: Embedder) -> None:
+    def __init__(self, documents: Embedder, queries: Embedder, memo: int = 256) -> None:
         self.documents = documents
         self.queries: Embedder | None = queries
+        self.memo = memo
+        self._memo: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -172,6 +178,19 @@ class QueryRoutedEmbedder:
         return self.documents.embed(texts)
 
     def embed_query(self, text: str) -> Vectors:
+        with self._lock:
+            if text in self._memo:
+                self._memo.move_to_end(text)
+                return self._memo[text]
+        vector = np.array(self._embed_query(text), dtype=np.float32)
+        vector.setflags(write=False)  # shared between callers
+        with self._lock:
+            self._memo[text] = vector
+            while len(self._memo) > self.memo:
+                self._memo.popitem(last=False)
+        return vector
+
+    def _embed_query(self, text: str) -> Vectors:
         if self.queries is not None:
             try:
                 return self.queries.embed_query(text)

@@ -22,12 +22,22 @@ from rag.types import Turn
 
 @dataclass
 class Scored:
-    """An evidence sentence of source ``n`` scored against the question (higher is closer)."""
+    """An evidence sentence of source ``n`` scored against the question (higher is closer).
+
+    ``claim_scores``: the same score against each claim of a multi-part question (see
+    :func:`rag.text.claims`), in the question's order; empty when the question makes one claim.
+    """
 
     n: int
     evidence: Evidence
     score: float
     vector: np.ndarray
+    claim_scores: tuple[float, ...] = ()
+
+    @property
+    def best_claim(self) -> float:
+        """The best of :attr:`claim_scores` (the whole-question score when there are none)."""
+        return max(self.claim_scores, default=self.score)
 
 
 @dataclass

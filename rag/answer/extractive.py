@@ -1,7 +1,8 @@
 """The default, LLM-free backend: the answer is the best evidence sentences, each quoted and cited.
 
 It only quotes, so it never states what no source says and every citation is exact. Multi-article
-questions get evidence from each relevant article (its best sentence first), and when the question
+questions get evidence from each relevant article (its best sentence first), a multi-part question
+gets the best sentence for each of its claims (see :func:`rag.text.claims`), and when the question
 names outlets or compares reports, each side's evidence is set next to the other, labelled with its
 outlet and date, in the order the question names them.
 """
@@ -73,24 +74,44 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, max_sentences: int = 6, relative_floor: float = 0.75, min_score: float = 0.25) -> None:
+    def __init__(
+        self,
+        max_sentences: int = 8,
+        relative_floor: float = 0.75,
+        min_score: float = 0.25,
+        claim_weight: float = 0.5,
+        per_claim: int = 1,
+    ) -> None:
+        """``claim_weight``: how much a sentence's best score against one claim of a multi-part
+        question counts beside its whole-question score; ``per_claim``: best sentences quoted for
+        each claim, so every part of the question gets its evidence."""
         self.max_sentences = max_sentences
         self.relative_floor = relative_floor
         self.min_score = min_score
+        self.claim_weight = claim_weight
+        self.per_claim = per_claim
+
+    def score(self, item: Scored) -> float:
+        """The whole-question score mixed with the best claim score (see ``claim_weight``)."""
+        if not item.claim_scores:
+            return item.score
+        return (1 - self.claim_weight) * item.score + self.claim_weight * item.best_claim
 
     def select(self, context: Context) -> list[Scored]:
-        """One best sentence per relevant source, then the next best overall, without near-repeats."""
+        """One best sentence per relevant source, the best for each claim of the question, then the
+        next best overall, without near-repeats."""
         allowed = on_topic_sources(context)
-        ranked = [item for item in context.ranked if item.n in allowed]
+        ranked = sorted((item for item in context.ranked if item.n in allowed), key=lambda i: -self.score(i))
         if not ranked:
             return []
-        floor = max(self.min_score, self.relative_floor * ranked[0].score)
+        top = self.score(ranked[0])
+        floor = max(self.min_score, self.relative_floor * top)
         named = {s.n for s in context.sources if named_position(context.question, s.article.source) >= 0}
         chosen: list[Scored] = []
         per_source: dict[int, int] = {}
 
         def take(item: Scored) -> bool:
-            if len(chosen) >= self.max_sentences:
+            if len(chosen) >= self.max_sentences or any(item is c for c in chosen):
                 return False
             if any(float(item.vector @ c.vector) > 0.9 for c in chosen):
                 return False
@@ -99,16 +120,20 @@ class ExtractiveGenerator:
             return True
 
         for item in ranked:  # the best sentence of each relevant source
-            if item.n not in per_source and (
-                item.score >= floor or (item.n in named and item.score >= self.min_score)
-            ):
+            score = self.score(item)
+            if item.n not in per_source and (score >= floor or (item.n in named and score >= self.min_score)):
                 take(item)
+        for claim in range(len(ranked[0].claim_scores)):  # the best evidence of each claim
+            by_claim = sorted(ranked, key=lambda i: -i.claim_scores[claim])
+            for item in by_claim[: self.per_claim]:
+                if item.claim_scores[claim] >= self.min_score:
+                    take(item)
         cap = 2 if len(per_source) > 1 else self.max_sentences  # one article: it may fill the answer
-        extra_floor = max(self.min_score, 0.5 * ranked[0].score)
+        extra_floor = max(self.min_score, 0.5 * top)
         for item in ranked:  # then the best remaining sentences
-            if item.score < extra_floor or len(chosen) >= self.max_sentences:
+            if self.score(item) < extra_floor or len(chosen) >= self.max_sentences:
                 break
-            if item not in chosen and per_source.get(item.n, 0) < cap:
+            if per_source.get(item.n, 0) < cap:
                 take(item)
         return chosen
 
@@ -131,8 +156,15 @@ class ExtractiveGenerator:
         if compare:
             yield from self._side_by_side(context, chosen)
             return
+        # each source's quotes together and in article order (they read as a passage), one source a
+        # line, the source of the best quote first
+        first: dict[int, int] = {}
         for i, item in enumerate(chosen):
-            yield ("" if i == 0 else " ") + f"{item.evidence.text} [{item.n}]"
+            first.setdefault(item.n, i)
+        previous = None
+        for i, item in enumerate(sorted(chosen, key=lambda c: (first[c.n], c.evidence.start))):
+            yield ("" if i == 0 else " " if item.n == previous else "\n") + f"{item.evidence.text} [{item.n}]"
+            previous = item.n
 
     def _side_by_side(self, context: Context, chosen: Sequence[Scored]) -> Iterator[str]:
         """Evidence grouped by outlet, in the order the question names them, each line labelled."""

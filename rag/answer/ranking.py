@@ -1,8 +1,11 @@
 """Evidence ranking: every sentence of every source scored against the question.
 
 The score is ``dense_weight * cosine + (1 - dense_weight) * lexical``, where lexical is the share of
-the question's content words the sentence contains. The chain uses the best score for abstention and
-the extractive backend picks its quotes from the ranking.
+the question's content words the sentence contains. A multi-part question ("Which company, reported by
+TechCrunch, spent $26.3 billion ... and was accused of ...") is also split into its claims, and each
+sentence is scored against each claim the same way: the gold sentence of one part often matches that
+part far better than it matches the whole question. The chain uses the best whole-question score for
+abstention and the extractive backend picks its quotes from both scores.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 
 from rag.answer import Scored
 from rag.answer.context import Source
-from rag.text import content_words
+from rag.text import claims, content_words
 from store.cache import EmbeddingCache, embed_cached
 from store.embeddings import Embedder
 
@@ -58,11 +61,11 @@ class SentenceVectors:
         return np.stack(out) if out else np.zeros((0, 0), dtype=np.float32)
 
 
-def lexical_overlap(question_words: set[str], sentence: str) -> float:
-    """Share of the question's content words that the sentence contains."""
+def lexical_overlap(question_words: set[str], sentence_words: frozenset[str]) -> float:
+    """Share of the question's content words that the sentence (its content words) contains."""
     if not question_words:
         return 0.0
-    return len(question_words & set(content_words(sentence))) / len(question_words)
+    return len(question_words & sentence_words) / len(question_words)
 
 
 def rank_evidence(
@@ -73,6 +76,7 @@ def rank_evidence(
     sentence_vectors: SentenceVectors | None = None,
     clauses: Mapping[str, str] | None = None,
     clause_weight: float = 0.5,
+    split_claims: bool = True,
 ) -> list[Scored]:
     """All evidence sentences of ``sources``, best first.
 
@@ -85,7 +89,8 @@ def rank_evidence(
         return []
     texts = [e.text for _, e in pairs]
     vectors = sentence_vectors.embed(texts) if sentence_vectors else np.asarray(embedder.embed(texts))
-    scores = _scores(question, texts, vectors, embedder, dense_weight)
+    words = [frozenset(content_words(t)) for t in texts]
+    scores = _scores(question, words, vectors, embedder, dense_weight)
     own_clause = {
         s.n: clause
         for s in sources
@@ -97,10 +102,17 @@ def rank_evidence(
         if n in own_clause:
             rows_of.setdefault(own_clause[n], []).append(i)
     for clause, rows in rows_of.items():
-        own = _scores(clause, [texts[i] for i in rows], vectors[rows], embedder, dense_weight)
+        own = _scores(clause, [words[i] for i in rows], vectors[rows], embedder, dense_weight)
         scores[rows] = (1 - clause_weight) * scores[rows] + clause_weight * own
+    parts = claims(question) if split_claims else []
+    by_claim = (
+        np.stack([_scores(c, words, vectors, embedder, dense_weight) for c in parts], axis=1)
+        if len(parts) > 1
+        else np.zeros((len(texts), 0), dtype=np.float32)
+    )
     ranked = [
-        Scored(n, e, float(score), vec) for (n, e), score, vec in zip(pairs, scores, vectors, strict=True)
+        Scored(n, e, float(score), vec, tuple(float(x) for x in row))
+        for (n, e), score, vec, row in zip(pairs, scores, vectors, by_claim, strict=True)
     ]
     ranked.sort(key=lambda s: -s.score)
     return ranked
@@ -110,10 +122,14 @@ _MIN_CLAUSE_WORDS = 3  # a clause of fewer content words ("and", "as reported by
 
 
 def _scores(
-    text: str, sentences: Sequence[str], vectors: np.ndarray, embedder: Embedder, dense_weight: float
+    text: str,
+    sentence_words: Sequence[frozenset[str]],
+    vectors: np.ndarray,
+    embedder: Embedder,
+    dense_weight: float,
 ) -> np.ndarray:
     """``dense_weight * cosine + (1 - dense_weight) * lexical overlap`` of each sentence with ``text``."""
     dense = vectors @ np.asarray(embedder.embed_query(text))
     words = set(content_words(text))
-    lexical = np.array([lexical_overlap(words, s) for s in sentences], dtype=np.float32)
+    lexical = np.array([lexical_overlap(words, s) for s in sentence_words], dtype=np.float32)
     return np.asarray(dense_weight * dense + (1 - dense_weight) * lexical, dtype=np.float32)

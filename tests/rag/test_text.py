@@ -1,4 +1,4 @@
-from rag.text import content_words, count_tokens, sentence_spans, stem
+from rag.text import claims, content_words, count_tokens, sentence_spans, stem
 
 
 def sentences(text: str) -> list[str]:
@@ -47,3 +47,31 @@ def test_content_words_stems_and_drops_stopwords() -> None:
 
 def test_count_tokens_uses_cl100k() -> None:
     assert count_tokens("hello world") == 2
+
+
+def test_claims_split_a_multi_part_question_and_keep_short_pieces_attached() -> None:
+    question = (
+        "Which company spent $26.3 billion to stay the default search engine, while being accused of "
+        "manipulating search results, as reported by TechCrunch and The Age?"
+    )
+    assert claims(question) == [
+        "Which company spent $26.3 billion to stay the default search engine",
+        # "as reported by TechCrunch" and "The Age" say too little on their own: they join a neighbour
+        "being accused of manipulating search results as reported by TechCrunch The Age",
+    ]
+
+
+def test_a_question_with_one_claim_comes_back_whole() -> None:
+    assert claims("What did the report on Iraq say?") == ["What did the report on Iraq say?"]
+    assert claims("Did prices rise in 2023, and in 2024?") == ["Did prices rise in 2023, and in 2024?"]
+
+
+def test_the_comma_of_a_date_does_not_split_a_claim() -> None:
+    question = (
+        "Did The Verge report on October 31, 2023 that prices rose, while TechCrunch reported on "
+        "December 15, 2023 that they fell?"
+    )
+    assert claims(question) == [
+        "Did The Verge report on October 31, 2023 that prices rose",
+        "TechCrunch reported on December 15, 2023 that they fell",
+    ]

@@ -57,6 +57,21 @@ def test_questions_on_onnx_match_passages_on_torch_and_fall_back_when_it_fails(t
     assert np.array_equal(fallback.embed_query("q"), documents.embed_query("q")) and fallback.queries is None
 
 
+def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path) -> None:
+    onnx = OnnxEmbedder(cache_dir=tmp_path)
+    calls: list[str] = []
+    real = onnx.embed_query
+    onnx.embed_query = lambda text: calls.append(text) or real(text)  # type: ignore[method-assign]
+    routed = QueryRoutedEmbedder(SentenceTransformerEmbedder(), onnx, memo=2)
+    first = routed.embed_query(TEXTS[0])
+    assert np.array_equal(routed.embed_query(TEXTS[0]), first) and calls == [TEXTS[0]]
+    assert not first.flags.writeable  # one vector is shared by every caller
+    routed.embed_query(TEXTS[1])
+    routed.embed_query(TEXTS[2])  # the memo holds two: the first question is evicted
+    routed.embed_query(TEXTS[0])
+    assert calls == [TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[0]]
+
+
 def test_auto_routes_questions_to_onnx_only_for_torch_on_cpu(tmp_path: Path) -> None:
     from rag.assistant import route_queries
     from rag.settings import load_settings

@@ -17,13 +17,12 @@ def source(n: int, outlet: str, text: str) -> Source:
     return Source(n=n, article=article, hits=[Hit(chunk=chunk, article=article)], best_rank=n)
 
 
-def scored(src: Source, score: float, axis: int) -> Scored:
+def scored(src: Source, score: float, axis: int, claim_scores: tuple[float, ...] = ()) -> Scored:
     hit = src.hits[0]
     vector = np.zeros(4, dtype=np.float32)
     vector[axis] = 1.0
-    return Scored(
-        n=src.n, evidence=Evidence(hit, hit.chunk.text, 0, len(hit.chunk.text)), score=score, vector=vector
-    )
+    evidence = Evidence(hit, hit.chunk.text, 0, len(hit.chunk.text))
+    return Scored(n=src.n, evidence=evidence, score=score, vector=vector, claim_scores=claim_scores)
 
 
 def test_named_terms_are_capitalised_words_after_the_first() -> None:
@@ -48,3 +47,39 @@ def test_without_named_terms_every_source_may_contribute() -> None:
     context.ranked = [scored(a, 0.6, 0), scored(b, 0.58, 1)]
     assert on_topic_sources(context) == {1, 2}
     assert {c.n for c in ExtractiveGenerator().select(context)} == {1, 2}
+
+
+def test_each_claim_of_the_question_gets_its_best_evidence() -> None:
+    paid = source(1, "Wire A", "Google paid $26.3 billion to be the default search engine.")
+    siphons = source(2, "Wire B", "Publishers say Google siphons off their ad revenue.")
+    rivals = source(3, "Wire C", "Search engines compete for default placement on phones.")
+    context = Context(
+        question="Which company paid $26.3 billion to be the default search engine, and siphons off "
+        "publishers' ad revenue?",
+        sources=[paid, siphons, rivals],
+    )
+    context.ranked = [
+        scored(paid, 0.6, 0, (0.8, 0.2)),
+        scored(rivals, 0.55, 1, (0.6, 0.2)),
+        scored(siphons, 0.1, 2, (0.1, 0.5)),  # weak on the whole question, the best on its second part
+    ]
+    assert [c.n for c in ExtractiveGenerator().select(context)] == [1, 3, 2]
+    assert [c.n for c in ExtractiveGenerator(per_claim=0).select(context)] == [1, 3]
+    assert [c.n for c in ExtractiveGenerator(max_sentences=2).select(context)] == [1, 3]
+
+
+def test_each_sources_quotes_read_together_in_article_order() -> None:
+    wheat = source(1, "A", "Wheat prices rose in May. Exports fell in June.")
+    other = source(2, "B", "Millers blamed the drought for the rise.")
+    hit = wheat.hits[0]
+
+    def sentence(start: int, end: int, score: float, axis: int) -> Scored:
+        vector = np.zeros(4, dtype=np.float32)
+        vector[axis] = 1.0
+        return Scored(1, Evidence(hit, hit.chunk.text[start:end], start, end), score, vector)
+
+    context = Context(question="why did wheat prices rise?", sources=[wheat, other])
+    context.ranked = [sentence(26, 47, 0.6, 0), scored(other, 0.58, 1), sentence(0, 25, 0.5, 2)]
+    assert "".join(ExtractiveGenerator().draft(context)) == (
+        "Wheat prices rose in May. [1] Exports fell in June. [1]\nMillers blamed the drought for the rise. [2]"
+    )

@@ -40,3 +40,25 @@ def test_an_outlets_sentences_are_ranked_by_its_own_clause() -> None:
     assert [r.evidence.text for r in rank_evidence(QUESTION, sources, embedder, clauses=short)] == [
         r.evidence.text for r in rank_evidence(QUESTION, sources, embedder)
     ]
+
+
+def test_each_claim_of_a_multi_part_question_scores_its_own_evidence() -> None:
+    embedder = shared_embedder("all-MiniLM-L6-v2")
+    question = (
+        "Which company spent $26.3 billion to remain the default search engine on phones, and was "
+        "accused in a class action of siphoning off news publishers' ad revenue?"
+    )
+    text = (
+        "Google paid $26.3 billion in 2021 to be the default search engine on phones and browsers. "
+        "A class action says Google siphons off the content and ad revenue of news publishers."
+    )
+    sources = pack_sources([make_hit("a", text, source="Wire A")], 1000)
+    ranked = rank_evidence(question, sources, embedder)
+    by_text = {r.evidence.text[:6]: r for r in ranked}
+    assert all(len(r.claim_scores) == 2 for r in ranked)
+    # each sentence is the best match of its own claim, and matches it better than the whole question
+    assert by_text["Google"].claim_scores[0] > by_text["A clas"].claim_scores[0]
+    assert by_text["A clas"].claim_scores[1] > by_text["Google"].claim_scores[1]
+    assert all(r.best_claim > r.score for r in ranked)
+    single = rank_evidence("Which company paid to be the default search engine?", sources, embedder)
+    assert all(r.claim_scores == () and r.best_claim == r.score for r in single)
