@@ -37,7 +37,7 @@ typecheck: install
 	$(BIN)/mypy
 
 # The optional llama.cpp extra for the llamacpp backend and `pytest -m llm` (a real SmolLM2-135M-Instruct
-# behind llama.cpp's server). llama-cpp-python builds from source (about 40 min on 2 busy cores); a
+# behind llama.cpp's server). llama-cpp-python builds from source (15 min on 2 idle cores, 40 on busy ones); a
 # native build used AVX-512/AMX instructions that crashed at run time here, hence the portable flags.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 .PHONY: llm

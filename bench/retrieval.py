@@ -12,7 +12,8 @@ ms, after one warm-up question).
 ``bm25()`` over the same rows. The hybrid configurations use the settings' fusion weights (defaults:
 dense 1, BM25 2); ``full`` is the default pipeline (hybrid + question parts per outlet/date + boosts +
 per-article cap + each hit shown as a 256-token excerpt of its article); ``full-window`` grows each
-hit with its neighbouring sentences instead, and ``full-chunks`` shows the stored chunks as they are.
+hit with its neighbouring sentences instead, ``full-chunks`` shows the stored chunks as they are, and
+``full-lexical-excerpts`` picks excerpt sentences by word overlap alone (no sentence embeddings).
 The store is opened read-write (the lexical index is filled from Chroma when missing): pass a copy
 of a shared store. Extra settings for every configuration: ``--set key=value`` (repeatable).
 """
@@ -45,6 +46,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "hybrid-weighted": {"retrieval_mode": "hybrid", "fusion": "weighted"},
     "full-chunks": {"retrieval_mode": "full", "passage_tokens": 0},
     "full-window": {"retrieval_mode": "full", "passage_mode": "window"},
+    "full-lexical-excerpts": {"retrieval_mode": "full", "excerpt_dense_weight": 0.0},
     "full": {"retrieval_mode": "full"},
 }
 
@@ -150,7 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if lexical is not None and config_settings.lexical_ranker != lexical.ranker:
             index = LexicalIndex(lexical.path, ranker=config_settings.lexical_ranker)
         retriever = build_retriever(
-            config_settings, assistant.embedder, assistant.vectors, index, assistant.article_store
+            config_settings,
+            assistant.embedder,
+            assistant.vectors,
+            index,
+            assistant.article_store,
+            sentence_vectors=assistant.sentence_vectors,
         )
         results["configs"][name] = res = run_config(retriever, questions, args.k)
         m = res["metrics"]

@@ -81,7 +81,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"{'reused' if ingest.get('reused') else 'built'} ({fmt(ingest.get('seconds'))} s ingest this run, "
         f"{fmt(ingest.get('build_seconds'))} s to build"
         f"{', seeded from ' + str(ingest['seeded_from']) if ingest.get('seeded_from') else ''}); "
-        f"key {ingest.get('key')}.",
+        f"key {ingest.get('key')}. Sentence vectors for excerpts: {fmt(ingest.get('sentences_embedded'))} "
+        f"embedded before the questions, in {fmt(ingest.get('sentence_seconds'))} s.",
         "",
         "Metric definitions: evals/README.md. Per-question results: questions.jsonl. "
         "Plots (unless --no-plots): metrics_by_type.png, latency.png.",

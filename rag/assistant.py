@@ -21,6 +21,7 @@ from rag.retrieval import Retriever
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Article, Filters, IngestSummary, StreamEvent, Turn
 from store.articles import ArticleStore
+from store.cache import EmbeddingCache, SentenceVectors
 from store.embeddings import Embedder, QueryRoutedEmbedder, shared_embedder
 from store.lexical import LexicalIndex
 from store.vectors import ChromaStore
@@ -41,8 +42,10 @@ class Assistant:
         retriever: Retriever,
         generator: AnswerGenerator,
         ingestor: Ingestor,
+        sentence_vectors: SentenceVectors | None = None,
     ) -> None:
         self.settings = settings
+        self.sentence_vectors = sentence_vectors  # shared by the excerpts and the evidence ranking
         self.embedder = embedder
         self.vectors = vectors
         self.article_store = articles
@@ -74,11 +77,10 @@ class Assistant:
         )
         articles = ArticleStore(store_dir / f"{settings.collection}.sqlite")
         from rag.retrieval.factory import open_lexical_index
-        from store.cache import EmbeddingCache
-
         cache = EmbeddingCache(store_dir / "embedding-cache.sqlite")
+        sentence_vectors = SentenceVectors(embedder, cache=cache)
         lexical = open_lexical_index(settings, vectors)
-        retriever = build_retriever(settings, embedder, vectors, lexical, articles)
+        retriever = build_retriever(settings, embedder, vectors, lexical, articles, sentence_vectors)
         generator = build_generator(settings, embedder)
         chunking = ChunkingConfig(
             settings.chunk_tokens,
@@ -97,7 +99,7 @@ class Assistant:
             fetch_timeout_s=settings.fetch_timeout_s,
             flush_chunks=settings.ingest_batch_chunks,
         )
-        return cls(settings, embedder, vectors, articles, retriever, generator, ingestor)
+        return cls(settings, embedder, vectors, articles, retriever, generator, ingestor, sentence_vectors)
 
     @cached_property
     def chain(self) -> AnswerChain:
@@ -134,6 +136,7 @@ class Assistant:
             unknown_outlet_finder(parser) if parser is not None else None,
             self.ingestor.cache,
             outlet_clause_finder(parser) if parser is not None else None,
+            self.sentence_vectors,
         )
 
     def ask(
@@ -189,6 +192,32 @@ class Assistant:
                 inputs, progress=progress, include=include, exclude=exclude, prune=prune
             )
 
+    def embed_sentences(self, article_ids: Iterable[str] | None = None, progress: bool = False) -> int:
+        """Embed the sentences of these articles (all by default) ahead of questions; returns how many
+        the model embedded (the rest were cached).
+
+        Excerpts score every sentence of a retrieved article by its embedding
+        (``RAG_EXCERPT_DENSE_WEIGHT``); a sentence not embedded yet is embedded by the first question
+        that retrieves its article (seconds on a fresh store). The vectors persist in the store's
+        embedding cache. Does nothing when excerpts do not use embeddings.
+        """
+        from tqdm import tqdm
+
+        from rag.retrieval.sentences import split
+
+        s = self.settings
+        if self.sentence_vectors is None or s.excerpt_dense_weight <= 0 or s.passage_mode != "excerpt":
+            return 0
+        ids = list(article_ids) if article_ids is not None else [a.id for a in self.articles()]
+        embedded = 0
+        for article_id in tqdm(ids, unit="article", desc="sentences", disable=not progress, leave=False):
+            article = self.article_store.get(article_id)
+            if article is not None:
+                sentences = split(article.text, s.tokenizer_encoding)
+                texts = [sentences.text[a:b] for a, b in zip(sentences.starts, sentences.ends, strict=True)]
+                embedded += self.sentence_vectors.fill(texts)
+        return embedded
+
     def articles(self) -> list[Article]:
         return self.article_store.all()
 
@@ -216,11 +245,12 @@ def build_retriever(
     vectors: ChromaStore,
     lexical: LexicalIndex | None = None,
     articles: ArticleStore | None = None,
+    sentence_vectors: SentenceVectors | None = None,
 ) -> Retriever:
     """The retriever ``settings.retrieval_mode`` names (see rag/retrieval/factory.py)."""
     from rag.retrieval.factory import build_retriever as build
 
-    return build(settings, embedder, vectors, lexical, articles)
+    return build(settings, embedder, vectors, lexical, articles, sentence_vectors=sentence_vectors)
 
 
 def build_generator(settings: Settings, embedder: Embedder) -> AnswerGenerator:

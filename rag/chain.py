@@ -19,11 +19,11 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from rag.answer import AnswerGenerator, Context, Scored
 from rag.answer.abstain import Specifics, abstain_message, check_specifics, says_cannot_answer
 from rag.answer.context import Source, pack_sources
-from rag.answer.ranking import SentenceVectors, rank_evidence
+from rag.answer.ranking import rank_evidence
 from rag.retrieval import Retriever
 from rag.types import Answer, ArticleMeta, Filters, Hit, StreamEvent, Turn
 from rag.verify import SupportScorer, Verifier
-from store.cache import EmbeddingCache
+from store.cache import EmbeddingCache, SentenceVectors
 from store.embeddings import Embedder
 
 
@@ -84,12 +84,14 @@ class AnswerChain:
         unknown_outlets: Callable[[str], list[str]] | None = None,
         cache: EmbeddingCache | None = None,
         outlet_clauses: Callable[[str], dict[str, str]] | None = None,
+        sentence_vectors: SentenceVectors | None = None,
     ) -> None:
         """``document_frequency``: chunks of the whole store holding a word (the lexical index's);
         ``unknown_outlets``: the outlets a question attributes reports to that the store lacks;
         ``cache``: the store's embedding cache, where sentence vectors persist between runs;
         ``outlet_clauses``: ``question -> {outlet: its clause}``, so each named outlet's sentences are
-        also judged by what the question says of that outlet."""
+        also judged by what the question says of that outlet; ``sentence_vectors``: the sentence
+        vectors shared with the retriever's excerpts (one made over ``cache`` when not given)."""
         self.document_frequency = document_frequency
         self.outlet_clauses = outlet_clauses
         self.unknown_outlets = unknown_outlets
@@ -97,7 +99,7 @@ class AnswerChain:
         self.generator = generator
         self.embedder = embedder
         self.config = config
-        self.sentence_vectors = SentenceVectors(embedder, cache=cache)
+        self.sentence_vectors = sentence_vectors or SentenceVectors(embedder, cache=cache)
         self.verifier = Verifier(SupportScorer(embedder), config.support_threshold)
         self.runnable: Runnable[ChainInput, Any] = (
             RunnableLambda(self._condense, name="condense")

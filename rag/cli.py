@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--prune", action="store_true", help="delete articles whose source file is gone")
     ingest.add_argument("--include", action="append", default=[], help="glob of files to take from folders")
     ingest.add_argument("--exclude", action="append", default=[], help="glob of files to skip in folders")
+    ingest.add_argument(
+        "--sentences",
+        action="store_true",
+        help="also embed every sentence now (excerpts use them; otherwise the first questions do it)",
+    )
 
     ask = sub.add_parser("ask", help="ask a question")
     ask.add_argument("question")
@@ -88,14 +94,16 @@ def assistant_for(settings: Settings) -> Assistant:
 
 @command("ingest")
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    summary = assistant_for(settings).ingest(
-        args.paths,
-        progress=sys.stderr.isatty() and not args.json,
-        include=args.include,
-        exclude=args.exclude,
-        prune=args.prune,
+    assistant = assistant_for(settings)
+    progress = sys.stderr.isatty() and not args.json
+    summary = assistant.ingest(
+        args.paths, progress=progress, include=args.include, exclude=args.exclude, prune=args.prune
     )
     print(json.dumps(summary.to_dict(), indent=2) if args.json else format_summary(summary))
+    if args.sentences:
+        started = time.perf_counter()
+        embedded = assistant.embed_sentences(summary.article_ids, progress=progress)
+        print(f"sentences: {embedded} embedded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     ingested = summary.added or summary.updated or summary.unchanged or summary.duplicates
     if summary.failed and (args.strict or not ingested):
         return 1

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         description="full mode: excerpt (the article's sentences that bear on the question) or window "
         "(the chunk grown with its neighbouring sentences).",
     )
+    excerpt_dense_weight: float = Field(
+        0.3, ge=0, le=1, description="excerpt mode: weight of sentence-question cosine beside word overlap."
+    )
     rerank_depth: int = Field(30, ge=1, description="Candidates the reranker re-scores.")
     per_article_cap: int = Field(3, ge=0, description="Max chunks of one article in the top k (0: no cap).")
     outlet_aliases: dict[str, str] = Field(

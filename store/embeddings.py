@@ -190,6 +190,11 @@ class QueryRoutedEmbedder:
                 self._memo.popitem(last=False)
         return vector
 
+    def forget(self) -> None:
+        """Drop the memoised question vectors (benchmarks that time question embedding call this)."""
+        with self._lock:
+            self._memo.clear()
+
     def _embed_query(self, text: str) -> Vectors:
         if self.queries is not None:
             try:

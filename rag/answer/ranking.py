@@ -10,8 +10,6 @@ abstention and the extractive backend picks its quotes from both scores.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -19,46 +17,8 @@ import numpy as np
 from rag.answer import Scored
 from rag.answer.context import Source
 from rag.text import claims, content_words
-from store.cache import EmbeddingCache, embed_cached
+from store.cache import SentenceVectors
 from store.embeddings import Embedder
-
-
-class SentenceVectors:
-    """Sentence embeddings memoised in memory (LRU): the same sentences come back question after question.
-
-    With the store's embedding ``cache``, a sentence missing from memory is read from there before the
-    model is asked, and what the model embeds is written back, so it persists between processes.
-    """
-
-    def __init__(
-        self, embedder: Embedder, max_items: int = 20_000, cache: EmbeddingCache | None = None
-    ) -> None:
-        self.embedder = embedder
-        self.cache = cache
-        self.max_items = max_items
-        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        if missing:
-            fresh = np.asarray(embed_cached(self.embedder, self.cache, missing)[0])
-            with self._lock:
-                for text, vector in zip(missing, fresh, strict=True):
-                    self._memo[text] = vector
-                while len(self._memo) > self.max_items:
-                    self._memo.popitem(last=False)
-        with self._lock:
-            out = []
-            for text in texts:
-                vector = self._memo.get(text)
-                if vector is None:  # evicted meanwhile by another thread
-                    vector = np.asarray(self.embedder.embed([text]))[0]
-                else:
-                    self._memo.move_to_end(text)
-                out.append(vector)
-        return np.stack(out) if out else np.zeros((0, 0), dtype=np.float32)
 
 
 def lexical_overlap(question_words: set[str], sentence_words: frozenset[str]) -> float:

@@ -6,7 +6,10 @@ after ranking, each hit becomes an excerpt of its article within the passage bud
 (``RAG_PASSAGE_TOKENS``, 256 cl100k tokens by default):
 
 1. every sentence of the article scores by the IDF-weighted share of the question's content words
-   it contains, plus ``chunk_bonus`` for the sentences of the hit's own chunk (the search's evidence);
+   it contains, mixed (``dense_weight``) with its embedding's cosine to the question's when sentence
+   vectors are given, plus ``chunk_bonus`` for the sentences of the hit's own chunk (the search's
+   evidence). The cosine finds the fact a question paraphrases (measured: Hits@10 0.731 -> 0.758 on
+   200 dev questions); sentence vectors are embedded once and kept in the store's embedding cache;
 2. sentences are taken best first (ties: nearest the chunk first, so filler is the chunk's context)
    while they fit, and put back in article order;
 3. adjacent sentences form one exact span of the article; spans are joined by ``" … "``.
@@ -22,10 +25,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from rag.retrieval.fusion import renumber
 from rag.retrieval.sentences import ArticleSource, SentenceCache, Sentences
 from rag.text import content_words, count_tokens
 from rag.types import EXCERPT_SEPARATOR, Chunk, Hit
+from store.cache import SentenceVectors
 
 _SEPARATOR_TOKENS = 2  # " … " between pieces, or the space between adjacent sentences (estimate)
 
@@ -41,7 +47,15 @@ class ExcerptBuilder:
         encoding: str = "cl100k_base",
         chunk_bonus: float = 0.1,
         cache: int = 512,
+        vectors: SentenceVectors | None = None,
+        dense_weight: float = 0.3,
     ) -> None:
+        """``vectors``: sentence embeddings (and the question's, by the same embedder) for the dense
+        part of the score; without them the score is lexical only. Every sentence of the article
+        gets the cosine: scoring only its best sentences by words loses what the cosine is for
+        (Hits@10 0.738 with the best 30, 0.715 with 15, on 200 dev questions)."""
+        self.vectors = vectors
+        self.dense_weight = dense_weight if vectors is not None else 0.0
         self.idf = idf or (lambda _word: 1.0)
         self.max_tokens = max_tokens
         self.encoding = encoding
@@ -52,6 +66,7 @@ class ExcerptBuilder:
         """The first ``k`` of ``hits`` (all by default) in order, each shown as its excerpt."""
         weights = {w: self.idf(w) for w in set(content_words(question))}
         total = sum(weights.values()) or 1.0
+        query = self._query_vector(question)
         shown: dict[str, set[int]] = {}  # article -> sentences already in an excerpt
         scored: dict[str, list[float]] = {}  # article -> each sentence's share of the question's words
         out: list[Hit] = []
@@ -66,9 +81,11 @@ class ExcerptBuilder:
                 continue
             used = shown.setdefault(chunk.article_id, set())
             if chunk.article_id not in scored:
-                scored[chunk.article_id] = [
-                    sum(weights[w] for w in weights.keys() & words) / total for words in sentences.words
-                ]
+                scored[chunk.article_id] = self._mix(
+                    [sum(weights[w] for w in weights.keys() & words) / total for words in sentences.words],
+                    sentences,
+                    query,
+                )
             scores = scored[chunk.article_id]
             picked = self._pick(sentences, own, scores, used)
             if not picked:
@@ -77,6 +94,21 @@ class ExcerptBuilder:
             used.update(kept)
             out.append(replace(hit, chunk=excerpt))
         return renumber(out)
+
+    def _query_vector(self, question: str) -> np.ndarray | None:
+        if self.vectors is None or self.dense_weight <= 0:
+            return None
+        return np.asarray(self.vectors.embedder.embed_query(question))
+
+    def _mix(self, lexical: list[float], s: Sentences, query: np.ndarray | None) -> list[float]:
+        """``(1 - dense_weight) * lexical + dense_weight * cosine`` per sentence (lexical alone
+        without vectors)."""
+        if query is None or self.vectors is None or not lexical:
+            return lexical
+        texts = [s.text[a:b] for a, b in zip(s.starts, s.ends, strict=True)]
+        dense = self.vectors.embed(texts) @ query
+        w = self.dense_weight
+        return [(1 - w) * lex + w * float(cos) for lex, cos in zip(lexical, dense, strict=True)]
 
     def _pick(self, s: Sentences, own: range, scores: list[float], used: set[int]) -> list[int]:
         """Sentence indices that fit the budget, best first."""

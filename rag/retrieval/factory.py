@@ -17,6 +17,7 @@ from rag.retrieval.rerank import CrossEncoderReranker, Reranker, SentenceReranke
 from rag.retrieval.sentences import ArticleSource, PassageBuilder
 from rag.retrieval.windows import PassageWidener
 from rag.settings import Settings
+from store.cache import SentenceVectors
 from store.embeddings import Embedder
 from store.lexical import LexicalIndex
 from store.vectors import ChromaStore
@@ -88,11 +89,13 @@ def build_retriever(
     lexical: LexicalIndex | None,
     articles: ArticleSource | None = None,
     parser: LiveQuestionParser | None = None,
+    sentence_vectors: SentenceVectors | None = None,
 ) -> Retriever:
     """dense / bm25 / hybrid: one :class:`HybridSearcher`; full: the :class:`PipelineRetriever`.
 
     ``articles`` (the article store) lets the full pipeline build passages of ``passage_tokens``;
-    ``parser`` is the shared question parser (one is made from ``lexical`` when not given).
+    ``parser`` is the shared question parser (one is made from ``lexical`` when not given);
+    ``sentence_vectors`` give excerpts their dense score (``excerpt_dense_weight``).
     """
     mode = settings.retrieval_mode
     if mode != "dense" and lexical is None:
@@ -125,7 +128,14 @@ def build_retriever(
     if articles is not None and settings.passage_tokens > 0:
         size, encoding = settings.passage_tokens, settings.tokenizer_encoding
         if settings.passage_mode == "excerpt":
-            widener = ExcerptBuilder(articles, lexical.idf, size, encoding)
+            widener = ExcerptBuilder(
+                articles,
+                lexical.idf,
+                size,
+                encoding,
+                vectors=sentence_vectors,
+                dense_weight=settings.excerpt_dense_weight,
+            )
         else:
             widener = PassageWidener(articles, size, encoding)
     return PipelineRetriever(searcher, parser, reranker, config, widener)

@@ -58,6 +58,7 @@ def test_eval_on_the_seed_article(tmp_path: Path, settings: Settings, seed_path:
     assert 0 < report["retrieval"]["max_chunk_tokens"] <= settings.chunk_tokens
     assert report["ingest"]["reused"] is False
     assert report["ingest"]["articles"] == 1
+    assert report["ingest"]["sentences_embedded"] > 0  # excerpts' sentence vectors, before any question
     assert "llm_api_key" not in report["settings"]
     assert report["versions"]["chromadb"]
     out = config.out
@@ -70,5 +71,6 @@ def test_eval_on_the_seed_article(tmp_path: Path, settings: Settings, seed_path:
     config.limit = 1
     again = run_eval(config, settings)
     assert again["ingest"]["reused"] is True
+    assert again["ingest"]["sentences_embedded"] == 0  # they persist in the store's embedding cache
     assert again["ingest"]["key"] == report["ingest"]["key"]
     assert len(list((tmp_path / "stores").iterdir())) == 1

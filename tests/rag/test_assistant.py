@@ -49,6 +49,16 @@ def test_reingest_adds_nothing(assistant: Assistant, seed_path: Path) -> None:
     assert assistant.chunk_count() == chunks
 
 
+def test_sentences_embedded_ahead_are_kept_by_the_store(assistant: Assistant, seed_path: Path) -> None:
+    assistant.ingest([seed_path])
+    lexical_only = Assistant.from_settings(assistant.settings, excerpt_dense_weight=0.0)
+    assert lexical_only.embed_sentences() == 0  # excerpts that use no vectors need none
+    assert assistant.embed_sentences() > 0
+    assert assistant.embed_sentences() == 0  # in memory now
+    reopened = Assistant.from_settings(assistant.settings)  # another process: only the store's cache
+    assert reopened.embed_sentences() == 0
+
+
 def test_copy_of_same_article_under_another_name_is_stored_once(
     assistant: Assistant, seed_path: Path, tmp_path: Path
 ) -> None:

@@ -81,5 +81,6 @@ def test_each_sources_quotes_read_together_in_article_order() -> None:
     context = Context(question="why did wheat prices rise?", sources=[wheat, other])
     context.ranked = [sentence(26, 47, 0.6, 0), scored(other, 0.58, 1), sentence(0, 25, 0.5, 2)]
     assert "".join(ExtractiveGenerator().draft(context)) == (
-        "Wheat prices rose in May. [1] Exports fell in June. [1]\nMillers blamed the drought for the rise. [2]"
+        "Wheat prices rose in May. [1] Exports fell in June. [1]\n"
+        "Millers blamed the drought for the rise. [2]"
     )

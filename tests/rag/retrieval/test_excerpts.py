@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.retrieval.excerpts import ExcerptBuilder
 from rag.text import count_tokens
-from rag.types import EXCERPT_SEPARATOR, Article
+from rag.types import EXCERPT_SEPARATOR, Article, ArticleMeta, Chunk, Hit
 from tests.rag.retrieval.test_windows import TEXT, Articles, _hit
 
 
@@ -67,3 +67,28 @@ def test_rare_question_words_outweigh_common_ones() -> None:
     )
     [hit] = builder.widen("budgets topic helicopters", [_hit(15, 15, 1)])
     assert "helicopters" in hit.chunk.text  # sentence 7, one of twenty that all say "topic"
+
+
+def test_with_sentence_vectors_a_paraphrase_of_the_question_is_shown() -> None:
+    from store.cache import SentenceVectors
+    from store.embeddings import shared_embedder
+
+    text = (
+        "The committee met on Tuesday to review the annual figures. "
+        "Officials said the budget review would continue next month. "
+        "Members of the committee discussed the schedule at length. "
+        "Regulators penalised the lender for deceiving its clients about fees. "
+        "The meeting ended in the afternoon without a vote."
+    )
+    first = text.index(" Officials")
+    chunk = Chunk("c0", "a1", text[:first], 0, first, count_tokens(text[:first]), index=0)
+    hit = Hit(chunk, ArticleMeta("a1", "T", "Outlet"), score=1.0, rank=1)
+    question = "Which bank was fined for misleading customers?"  # no word in common with the answer
+    articles = Articles(Article("a1", "T", text, "Outlet"))
+    [lexical] = ExcerptBuilder(articles, max_tokens=30).widen(question, [hit])
+    vectors = SentenceVectors(shared_embedder("all-MiniLM-L6-v2"))
+    [dense] = ExcerptBuilder(articles, max_tokens=30, vectors=vectors).widen(question, [hit])
+    assert "Regulators penalised" not in lexical.chunk.text  # words alone: the chunk's neighbour
+    assert "Regulators penalised" in dense.chunk.text
+    assert len(vectors) == 5  # every sentence of the article was embedded, once
+    assert _pieces_are_exact(text, dense.chunk.text, dense.chunk.pieces())
