@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from rag.assistant import Assistant
 from rag.errors import InputError, NotFoundError
-from rag.settings import load_settings
+from rag.settings import Settings, load_settings
 from tests.conftest import DATA_DIR, IQDEX
 
 
@@ -101,3 +102,17 @@ def test_delete_article_removes_its_chunks(assistant: Assistant, seed_path: Path
     assistant.delete_article(summary.article_ids[0])
     assert assistant.chunk_count() == 0 and assistant.articles() == []
     assert assistant.ask(IQDEX).abstained
+
+
+def test_cli_ingest_with_sentences_embeds_them_up_front(
+    settings: Settings, seed_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_CACHE_DIR", str(settings.cache_dir))
+    args = ["--store", str(settings.chroma_path), "ingest", "--json", "--sentences", str(seed_path)]
+    assert main(args) == 0
+    found = re.search(r"sentences: (\d+) embedded", capsys.readouterr().err)
+    assert found is not None and int(found.group(1)) > 0
+    assert main(args) == 0  # the second time they are all in the store's embedding cache
+    assert "sentences: 0 embedded" in capsys.readouterr().err
