@@ -77,6 +77,7 @@ class Assistant:
         )
         articles = ArticleStore(store_dir / f"{settings.collection}.sqlite")
         from rag.retrieval.factory import open_lexical_index
+
         cache = EmbeddingCache(store_dir / "embedding-cache.sqlite")
         sentence_vectors = SentenceVectors(embedder, cache=cache)
         lexical = open_lexical_index(settings, vectors)
@@ -203,19 +204,19 @@ class Assistant:
         """
         from tqdm import tqdm
 
-        from rag.retrieval.sentences import split
+        from rag.retrieval.excerpts import ExcerptBuilder
+        from rag.text import sentence_spans
 
-        s = self.settings
-        if self.sentence_vectors is None or s.excerpt_dense_weight <= 0 or s.passage_mode != "excerpt":
+        widener = getattr(self.retriever, "widener", None)  # the full pipeline's passage builder
+        if not isinstance(widener, ExcerptBuilder) or widener.vectors is None or widener.dense_weight <= 0:
             return 0
         ids = list(article_ids) if article_ids is not None else [a.id for a in self.articles()]
         embedded = 0
         for article_id in tqdm(ids, unit="article", desc="sentences", disable=not progress, leave=False):
             article = self.article_store.get(article_id)
-            if article is not None:
-                sentences = split(article.text, s.tokenizer_encoding)
-                texts = [sentences.text[a:b] for a, b in zip(sentences.starts, sentences.ends, strict=True)]
-                embedded += self.sentence_vectors.fill(texts)
+            if article is not None:  # the sentences exactly as the excerpts split them
+                texts = [article.text[sp.start : sp.end] for sp in sentence_spans(article.text)]
+                embedded += widener.vectors.fill(texts)
         return embedded
 
     def articles(self) -> list[Article]:

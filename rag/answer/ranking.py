@@ -36,7 +36,6 @@ def rank_evidence(
     sentence_vectors: SentenceVectors | None = None,
     clauses: Mapping[str, str] | None = None,
     clause_weight: float = 0.5,
-    split_claims: bool = True,
 ) -> list[Scored]:
     """All evidence sentences of ``sources``, best first.
 
@@ -64,7 +63,7 @@ def rank_evidence(
     for clause, rows in rows_of.items():
         own = _scores(clause, [words[i] for i in rows], vectors[rows], embedder, dense_weight)
         scores[rows] = (1 - clause_weight) * scores[rows] + clause_weight * own
-    parts = claims(question) if split_claims else []
+    parts = claims(question)
     by_claim = (
         np.stack([_scores(c, words, vectors, embedder, dense_weight) for c in parts], axis=1)
         if len(parts) > 1
