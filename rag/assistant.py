@@ -20,6 +20,7 @@ from rag.offline import configure
 from rag.retrieval import Retriever
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Article, Filters, IngestSummary, StreamEvent, Turn
+from rag.warm import SentenceWarmer
 from store.articles import ArticleStore
 from store.cache import EmbeddingCache, SentenceVectors
 from store.embeddings import Embedder, QueryRoutedEmbedder, shared_embedder
@@ -53,6 +54,9 @@ class Assistant:
         self.generator = generator
         self.ingestor = ingestor
         self._write_lock = threading.Lock()
+        self._asking = 0  # questions being answered now (the sentence warm-up waits for none)
+        self._asking_lock = threading.Lock()
+        self.warmer: SentenceWarmer | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
@@ -172,7 +176,18 @@ class Assistant:
         if not question:
             raise InputError("the question is empty: ask something about the ingested articles")
         request = ChainInput(question, filters, as_turns(history), k)
-        yield from self.chain.stream(request)
+        with self._asking_lock:
+            self._asking += 1
+        try:
+            yield from self.chain.stream(request)
+        finally:
+            with self._asking_lock:
+                self._asking -= 1
+
+    @property
+    def busy(self) -> bool:
+        """Whether a question is being answered right now."""
+        return self._asking > 0
 
     def ingest(
         self,
@@ -189,9 +204,12 @@ class Assistant:
         ``prune``: also delete articles whose source file under ``inputs`` is gone.
         """
         with self._write_lock:
-            return self.ingestor.ingest(
+            summary = self.ingestor.ingest(
                 inputs, progress=progress, include=include, exclude=exclude, prune=prune
             )
+        if self.warmer is not None:
+            self.warmer.submit(summary.article_ids)
+        return summary
 
     def embed_sentences(self, article_ids: Iterable[str] | None = None, progress: bool = False) -> int:
         """Embed the sentences of these articles (all by default) ahead of questions; returns how many
@@ -204,20 +222,42 @@ class Assistant:
         """
         from tqdm import tqdm
 
-        from rag.retrieval.excerpts import ExcerptBuilder
-        from rag.text import sentence_spans
-
-        widener = getattr(self.retriever, "widener", None)  # the full pipeline's passage builder
-        if not isinstance(widener, ExcerptBuilder) or widener.vectors is None or widener.dense_weight <= 0:
+        if self._excerpt_vectors() is None:
             return 0
         ids = list(article_ids) if article_ids is not None else [a.id for a in self.articles()]
-        embedded = 0
-        for article_id in tqdm(ids, unit="article", desc="sentences", disable=not progress, leave=False):
-            article = self.article_store.get(article_id)
-            if article is not None:  # the sentences exactly as the excerpts split them
-                texts = [article.text[sp.start : sp.end] for sp in sentence_spans(article.text)]
-                embedded += widener.vectors.fill(texts)
-        return embedded
+        bar = tqdm(ids, unit="article", desc="sentences", disable=not progress, leave=False)
+        return sum(self.embed_article_sentences(article_id) for article_id in bar)
+
+    def embed_article_sentences(self, article_id: str) -> int:
+        """Embed one article's sentences, exactly as the excerpts split them; returns how many the
+        model embedded (0 when cached, when the article is gone, or when excerpts use no vectors)."""
+        from rag.text import sentence_spans
+
+        vectors = self._excerpt_vectors()
+        article = self.article_store.get(article_id)
+        if vectors is None or article is None:
+            return 0
+        return vectors.fill([article.text[sp.start : sp.end] for sp in sentence_spans(article.text)])
+
+    def warm_sentences(self) -> SentenceWarmer | None:
+        """Start embedding every stored article's sentences in the background (then those of each
+        article ingested later), waiting while questions run; None when excerpts use no vectors.
+        See :mod:`rag.warm`."""
+        if self._excerpt_vectors() is None:
+            return None
+        if self.warmer is None:
+            self.warmer = SentenceWarmer(self.embed_article_sentences, lambda: self.busy)
+        self.warmer.submit(a.id for a in self.articles())
+        return self.warmer
+
+    def _excerpt_vectors(self) -> SentenceVectors | None:
+        """The sentence vectors the full pipeline's excerpts score with; None when they use none."""
+        from rag.retrieval.excerpts import ExcerptBuilder
+
+        widener = getattr(self.retriever, "widener", None)
+        if not isinstance(widener, ExcerptBuilder) or widener.vectors is None or widener.dense_weight <= 0:
+            return None
+        return widener.vectors
 
     def articles(self) -> list[Article]:
         return self.article_store.all()
@@ -263,10 +303,6 @@ def build_generator(settings: Settings, embedder: Embedder) -> AnswerGenerator:
     from rag.answer.backends import build_llm_generator
 
     return build_llm_generator(settings)
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)
 
 
 __all__: Sequence[str] = ["Assistant"]

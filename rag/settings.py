@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     excerpt_dense_weight: float = Field(
         0.3, ge=0, le=1, description="excerpt mode: weight of sentence-question cosine beside word overlap."
     )
+    warm_sentences: bool = Field(
+        True,
+        description="rag serve: embed stored articles' sentences in the background while no question "
+        "runs, so excerpts on a fresh store soon answer at full speed (rag/warm.py).",
+    )
     rerank_depth: int = Field(30, ge=1, description="Candidates the reranker re-scores.")
     per_article_cap: int = Field(3, ge=0, description="Max chunks of one article in the top k (0: no cap).")
     outlet_aliases: dict[str, str] = Field(

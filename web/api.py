@@ -116,11 +116,13 @@ def build_router(assistant: Assistant) -> APIRouter:
 
     @router.get("/health", summary="Liveness and corpus size")
     def health() -> dict[str, Any]:
+        warmer = assistant.warmer
         return {
             "status": "ok",
             "articles": assistant.article_store.count(),
             "chunks": assistant.chunk_count(),
             "answer_backend": assistant.settings.answer_backend,
+            "sentence_warmup": asdict(warmer.status()) if warmer is not None else None,
         }
 
     @keyed.post("/ask", summary="Answer a question with cited sentences")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -261,3 +262,13 @@ def test_backend_failure_is_one_clear_message(assistant: Assistant) -> None:
     assert kept == IQDEX  # the question stays in the box for a retry
     assert chat[-1]["role"] == "assistant" and "unreachable" in str(chat[-1]["content"])
     assert "<mark>" not in sources
+
+
+def test_rag_serve_warms_sentences_in_the_background(rag_serve: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        warmup = httpx.get(f"{rag_serve}/api/health").json()["sentence_warmup"]
+        if (warmup["articles_queued"] == 0 and warmup["articles_done"] >= 1) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert warmup["articles_done"] >= 1 and warmup["articles_queued"] == 0, warmup

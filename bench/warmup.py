@@ -1,0 +1,123 @@
+"""Background sentence warm-up (``rag serve``, rag/warm.py) on a store with no sentence vectors.
+
+Two retrievers start from nothing embedded (in-memory memos without the store's cache): one alone,
+as a question meets the store cold, and one with a :class:`rag.warm.SentenceWarmer` filling its memo
+between questions. Questions come at an analyst's pace (``--interval`` seconds apart, each asked of
+both, the warm-up paused while they run), so the table shows how fast the warm-up removes the
+cold-start cost, what a question asked during the warm-up pays, and the warm-up's rate.
+
+    nice .venv/bin/python bench/warmup.py --store COPY_OF_STORE --out bench/results/warmup.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from evals.metrics import percentile  # noqa: E402
+from rag.assistant import Assistant  # noqa: E402
+from rag.retrieval.factory import build_retriever  # noqa: E402
+from rag.settings import load_settings  # noqa: E402
+from rag.text import sentence_spans  # noqa: E402
+from rag.warm import SentenceWarmer  # noqa: E402
+from store.cache import SentenceVectors  # noqa: E402
+from store.embeddings import QueryRoutedEmbedder  # noqa: E402
+from store.lexical import LexicalIndex  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--queries", default=str(REPO.parent / "shared/data/multihop_rag/dev_queries.json"))
+    parser.add_argument("--n", type=int, default=24, help="questions (the first N with evidence)")
+    parser.add_argument("--interval", type=float, default=10.0, help="seconds between questions")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    settings = load_settings(chroma_path=Path(args.store))
+    assistant = Assistant.from_settings(settings)
+    lexical = next(i for i in assistant.ingestor.indexes if isinstance(i, LexicalIndex))
+    memos: dict[str, SentenceVectors] = {}
+    retrievers = {}
+
+    def fresh(name: str) -> None:  # a retriever whose sentence vectors start empty
+        memos[name] = SentenceVectors(assistant.embedder)
+        retrievers[name] = build_retriever(
+            settings, assistant.embedder, assistant.vectors, lexical, assistant.article_store,
+            sentence_vectors=memos[name],
+        )  # fmt: skip
+
+    asking = threading.Event()
+
+    def embed_article(article_id: str) -> int:
+        article = assistant.article_store.get(article_id)
+        if article is None:
+            return 0
+        return memos["warm-up"].fill([article.text[s.start : s.end] for s in sentence_spans(article.text)])
+
+    records = json.loads(Path(args.queries).read_text(encoding="utf-8"))
+    questions = [r["query"] for r in records if r.get("evidence_list")][: args.n]
+    fresh("no warm-up")
+    retrievers["no warm-up"].retrieve("warm-up: model loads and the bm25s build", 10)
+    fresh("no warm-up")  # forget what that embedded
+    fresh("warm-up")
+    warmer = SentenceWarmer(embed_article, asking.is_set)
+    articles = assistant.article_store.all()
+    n = len(articles)
+    started = time.perf_counter()
+    warmer.submit(a.id for a in articles)
+    times: dict[str, list[float]] = {name: [] for name in retrievers}
+    rows = []
+    for i, question in enumerate(questions, start=1):
+        time.sleep(args.interval)
+        asking.set()
+        for name, retriever in retrievers.items():
+            if isinstance(assistant.embedder, QueryRoutedEmbedder):
+                assistant.embedder.forget()
+            t0 = time.perf_counter()
+            retriever.retrieve(question, 10)
+            times[name].append((time.perf_counter() - t0) * 1000)
+        asking.clear()
+        status = warmer.status()
+        rows.append((i, time.perf_counter() - started, status.articles_done, *(times[n][-1] for n in times)))
+    warmer.wait()
+    total = time.perf_counter() - started
+    embedded = warmer.status().sentences_embedded
+    asked = sum(sum(v) for v in times.values()) / 1000
+    rate = embedded / max(total - asked, 1e-9)
+    lines = [
+        "# Background sentence warm-up on a store with no sentence vectors",
+        "",
+        f"`{' '.join(['nice .venv/bin/python bench/warmup.py', *sys.argv[1:]])}`",
+        "",
+        f"{len(questions)} questions, one every {args.interval:g} s, each asked of both retrievers.",
+        "",
+        "| retriever | p50 ms | p95 ms | mean ms |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, values in times.items():
+        mean = sum(values) / len(values)
+        lines.append(f"| {name} | {percentile(values, 50):.0f} | {percentile(values, 95):.0f} | {mean:.0f} |")
+    lines += ["", "| question | at s | articles warmed | no warm-up ms | warm-up ms |", "|" + " --- |" * 5]
+    lines += [f"| {i} | {at:.0f} | {done}/{n} | {a:.0f} | {b:.0f} |" for i, at, done, a, b in rows]
+    lines += [
+        "",
+        f"The warm-up embedded {embedded} sentences of {n} articles and finished {total:.0f} s after it "
+        f"started: about {rate:.0f} sentences/s while no question ran. In `rag serve` the vectors go to "
+        "the store's embedding cache, so a store is warmed once.",
+        "",
+    ]
+    print("\n".join(lines))
+    if args.out:
+        Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
