@@ -34,7 +34,8 @@ class ChainConfig:
     top_k: int = 10
     context_tokens: int = 3000
     encoding: str = "cl100k_base"
-    abstain_threshold: float = 0.3
+    abstain_threshold: float = 0.25
+    evidence_dense_weight: float = 0.5
     max_missing_share: float = 1.0
     support_threshold: float = 0.55
 
@@ -141,6 +142,7 @@ class AnswerChain:
             state.standalone,
             state.sources,
             self.embedder,
+            dense_weight=self.config.evidence_dense_weight,
             sentence_vectors=self.sentence_vectors,
             clauses=clauses,
         )

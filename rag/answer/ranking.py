@@ -6,6 +6,10 @@ TechCrunch, spent $26.3 billion ... and was accused of ...") is also split into 
 sentence is scored against each claim the same way: the gold sentence of one part often matches that
 part far better than it matches the whole question. The chain uses the best whole-question score for
 abstention and the extractive backend picks its quotes from both scores.
+
+``dense_weight`` 0.5 (``RAG_EVIDENCE_DENSE_WEIGHT``; was 0.7): the quotes hold more of the gold
+evidence (coverage 0.477 -> 0.500 on the dev set, the abstention threshold recalibrated to 0.25) and
+unanswerable questions sit further under the threshold (0.22 against 0.29 before, for 0.30).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def rank_evidence(
     question: str,
     sources: Sequence[Source],
     embedder: Embedder,
-    dense_weight: float = 0.7,
+    dense_weight: float = 0.5,
     sentence_vectors: SentenceVectors | None = None,
     clauses: Mapping[str, str] | None = None,
     clause_weight: float = 0.5,
