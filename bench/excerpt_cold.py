@@ -12,8 +12,6 @@ process so both see the same load.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -21,25 +19,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import arguments, command, dev_questions, open_store, publish  # noqa: E402
 from evals.metrics import percentile  # noqa: E402
-from rag.assistant import Assistant  # noqa: E402
 from rag.retrieval.factory import build_retriever  # noqa: E402
-from rag.settings import load_settings  # noqa: E402
 from store.cache import SentenceVectors  # noqa: E402
 from store.embeddings import QueryRoutedEmbedder  # noqa: E402
-from store.lexical import LexicalIndex  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", required=True)
-    parser.add_argument("--queries", default=str(REPO.parent / "shared/data/multihop_rag/dev_queries.json"))
+    parser = arguments(__doc__)
     parser.add_argument("--n", type=int, default=30, help="first N questions with evidence")
-    parser.add_argument("--out")
     args = parser.parse_args()
-    settings = load_settings(chroma_path=Path(args.store))
-    assistant = Assistant.from_settings(settings)
-    lexical = next(i for i in assistant.ingestor.indexes if isinstance(i, LexicalIndex))
+    settings, assistant, lexical = open_store(args.store)
     cold = SentenceVectors(assistant.embedder)  # no store cache: nothing embedded yet
     build = {
         "dense": lambda: build_retriever(
@@ -59,8 +50,7 @@ def main() -> int:
         ),
     }
     retrievers = {name: make() for name, make in build.items()}
-    records = json.loads(Path(args.queries).read_text(encoding="utf-8"))
-    questions = [r["query"] for r in records if r.get("evidence_list")][: args.n]
+    questions = dev_questions(args.queries)[: args.n]
     retrievers["lexical"].retrieve("warm-up: model loads and the bm25s build", 10)
     times: dict[str, list[float]] = {f"{name} {run}": [] for run in ("cold", "warm") for name in retrievers}
     for run in ("cold", "warm"):
@@ -74,7 +64,7 @@ def main() -> int:
     lines = [
         "# Dense excerpt scoring on a fresh store: first questions cold, then warm",
         "",
-        f"`{' '.join(['nice .venv/bin/python bench/excerpt_cold.py', *sys.argv[1:]])}`",
+        command("excerpt_cold.py"),
         "",
         "| excerpts | pass | p50 ms | p95 ms | mean ms |",
         "| --- | --- | --- | --- | --- |",
@@ -92,9 +82,7 @@ def main() -> int:
         "vectors persist in its embedding cache, so only articles no question has retrieved yet cost this.",
         "",
     ]
-    print("\n".join(lines))
-    if args.out:
-        Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    publish(lines, args.out)
     return 0
 
 

@@ -19,8 +19,6 @@ embedded before timing (they persist in the store's embedding cache): see
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -29,11 +27,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import arguments, command, dev_questions, open_store, publish  # noqa: E402
 from evals.metrics import percentile  # noqa: E402
-from rag.assistant import Assistant  # noqa: E402
 from rag.retrieval.factory import build_retriever  # noqa: E402
 from rag.retrieval.pipeline import PipelineRetriever  # noqa: E402
-from rag.settings import load_settings  # noqa: E402
 from store.embeddings import QueryRoutedEmbedder  # noqa: E402
 from store.lexical import LexicalIndex  # noqa: E402
 
@@ -49,17 +46,12 @@ SERIAL = {"now-serial"}  # PipelineConfig.search_threads = 1
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", required=True)
-    parser.add_argument("--queries", default=str(REPO.parent / "shared/data/multihop_rag/dev_queries.json"))
+    parser = arguments(__doc__)
     parser.add_argument("--every", type=int, default=2, help="every n-th question with evidence")
-    parser.add_argument("--out")
     args = parser.parse_args()
-    settings = load_settings(chroma_path=Path(args.store))
-    assistant = Assistant.from_settings(settings)
+    settings, assistant, lexical = open_store(args.store)
     routed = assistant.embedder
     torch = routed.documents if isinstance(routed, QueryRoutedEmbedder) else routed
-    lexical = next(i for i in assistant.ingestor.indexes if isinstance(i, LexicalIndex))
     retrievers = {}
     for name, update in CONFIGS.items():
         config = settings.model_copy(update=update)
@@ -78,8 +70,7 @@ def main() -> int:
         if name in SERIAL and isinstance(retriever, PipelineRetriever):
             retriever.config.search_threads = 1
         retrievers[name] = retriever
-    records = json.loads(Path(args.queries).read_text(encoding="utf-8"))
-    questions = [r["query"] for r in records if r.get("evidence_list")][:: args.every]
+    questions = dev_questions(args.queries)[:: args.every]
     assistant.embed_sentences()  # steady state: excerpts' sentence vectors already in the store
     for retriever in retrievers.values():
         retriever.retrieve(questions[0], 10)
@@ -98,7 +89,7 @@ def main() -> int:
     lines = [
         "# Retrieval latency: previous defaults against today's (same process, alternating)",
         "",
-        f"`{' '.join(['nice .venv/bin/python bench/retrieval_latency.py', *sys.argv[1:]])}`",
+        command("retrieval_latency.py"),
         "",
         "| configuration | settings | p50 ms | p95 ms | p50 / before |",
         "| --- | --- | --- | --- | --- |",
@@ -114,9 +105,7 @@ def main() -> int:
         f"returned the same hits as now for {identical} of {len(questions)}.",
         "",
     ]
-    print("\n".join(lines))
-    if args.out:
-        Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    publish(lines, args.out)
     return 0
 
 

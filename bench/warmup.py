@@ -11,8 +11,6 @@ cold-start cost, what a question asked during the warm-up pays, and the warm-up'
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import threading
 import time
@@ -21,28 +19,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import arguments, command, dev_questions, open_store, publish  # noqa: E402
 from evals.metrics import percentile  # noqa: E402
-from rag.assistant import Assistant  # noqa: E402
 from rag.retrieval.factory import build_retriever  # noqa: E402
-from rag.settings import load_settings  # noqa: E402
 from rag.text import sentence_spans  # noqa: E402
 from rag.warm import SentenceWarmer  # noqa: E402
 from store.cache import SentenceVectors  # noqa: E402
 from store.embeddings import QueryRoutedEmbedder  # noqa: E402
-from store.lexical import LexicalIndex  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", required=True)
-    parser.add_argument("--queries", default=str(REPO.parent / "shared/data/multihop_rag/dev_queries.json"))
+    parser = arguments(__doc__)
     parser.add_argument("--n", type=int, default=24, help="questions (the first N with evidence)")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between questions")
-    parser.add_argument("--out")
     args = parser.parse_args()
-    settings = load_settings(chroma_path=Path(args.store))
-    assistant = Assistant.from_settings(settings)
-    lexical = next(i for i in assistant.ingestor.indexes if isinstance(i, LexicalIndex))
+    settings, assistant, lexical = open_store(args.store)
     memos: dict[str, SentenceVectors] = {}
     retrievers = {}
 
@@ -61,8 +52,7 @@ def main() -> int:
             return 0
         return memos["warm-up"].fill([article.text[s.start : s.end] for s in sentence_spans(article.text)])
 
-    records = json.loads(Path(args.queries).read_text(encoding="utf-8"))
-    questions = [r["query"] for r in records if r.get("evidence_list")][: args.n]
+    questions = dev_questions(args.queries)[: args.n]
     fresh("no warm-up")
     retrievers["no warm-up"].retrieve("warm-up: model loads and the bm25s build", 10)
     fresh("no warm-up")  # forget what that embedded
@@ -94,7 +84,7 @@ def main() -> int:
     lines = [
         "# Background sentence warm-up on a store with no sentence vectors",
         "",
-        f"`{' '.join(['nice .venv/bin/python bench/warmup.py', *sys.argv[1:]])}`",
+        command("warmup.py"),
         "",
         f"{len(questions)} questions, one every {args.interval:g} s, each asked of both retrievers.",
         "",
@@ -113,9 +103,7 @@ def main() -> int:
         "the store's embedding cache, so a store is warmed once.",
         "",
     ]
-    print("\n".join(lines))
-    if args.out:
-        Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    publish(lines, args.out)
     return 0
 
 
