@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from rag.answer.context import pack_sources
 from rag.answer.ranking import rank_evidence
+from rag.assistant import Assistant
+from rag.settings import Settings
+from rag.text import content_words
 from store.embeddings import shared_embedder
 from tests.rag.answer.helpers import make_hit
 
@@ -62,3 +68,19 @@ def test_each_claim_of_a_multi_part_question_scores_its_own_evidence() -> None:
     assert all(r.best_claim > r.score for r in ranked)
     single = rank_evidence("Which company paid to be the default search engine?", sources, embedder)
     assert all(r.claim_scores == () and r.best_claim == r.score for r in single)
+
+
+def test_dense_weight_mixes_cosine_and_word_overlap(settings: Settings) -> None:
+    embedder = shared_embedder("all-MiniLM-L6-v2")
+    question = "Which radar systems did the ministry deliver to the northern brigade?"
+    text = "The ministry delivered radar systems to the brigade. Officials praised the weather."
+    sources = pack_sources([make_hit("a", text, source="Wire A")], 1000)
+    q = np.asarray(embedder.embed_query(question))
+    words = set(content_words(question))
+    for weight in (0.0, 0.5, 1.0):
+        for item in rank_evidence(question, sources, embedder, dense_weight=weight):
+            cosine = float(np.asarray(embedder.embed([item.evidence.text]))[0] @ q)
+            overlap = len(words & set(content_words(item.evidence.text))) / len(words)
+            assert item.score == pytest.approx(weight * cosine + (1 - weight) * overlap, abs=1e-5)
+    chain = Assistant.from_settings(settings, evidence_dense_weight=0.2).chain
+    assert chain.config.evidence_dense_weight == 0.2  # RAG_EVIDENCE_DENSE_WEIGHT reaches the ranking
