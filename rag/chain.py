@@ -100,7 +100,10 @@ class AnswerChain:
         self.generator = generator
         self.embedder = embedder
         self.config = config
-        self.sentence_vectors = sentence_vectors or SentenceVectors(embedder, cache=cache)
+        # not `or`: an empty SentenceVectors is falsy, and a fresh store's shared one starts empty
+        self.sentence_vectors = (
+            sentence_vectors if sentence_vectors is not None else SentenceVectors(embedder, cache=cache)
+        )
         self.verifier = Verifier(SupportScorer(embedder), config.support_threshold)
         self.runnable: Runnable[ChainInput, Any] = (
             RunnableLambda(self._condense, name="condense")

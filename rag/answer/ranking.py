@@ -51,7 +51,10 @@ def rank_evidence(
     if not pairs:
         return []
     texts = [e.text for _, e in pairs]
-    vectors = sentence_vectors.embed(texts) if sentence_vectors else np.asarray(embedder.embed(texts))
+    if sentence_vectors is not None:  # not truthiness: an empty memo is falsy and must still fill
+        vectors = sentence_vectors.embed(texts)
+    else:
+        vectors = np.asarray(embedder.embed(texts))
     words = [frozenset(content_words(t)) for t in texts]
     scores = _scores(question, words, vectors, embedder, dense_weight)
     own_clause = {

@@ -50,6 +50,11 @@ def test_reingest_adds_nothing(assistant: Assistant, seed_path: Path) -> None:
     assert assistant.chunk_count() == chunks
 
 
+def test_answers_share_the_retrievers_sentence_vectors(assistant: Assistant) -> None:
+    assert len(assistant.sentence_vectors or []) == 0  # fresh store: the shared memo starts empty
+    assert assistant.chain.sentence_vectors is assistant.sentence_vectors
+
+
 def test_sentences_embedded_ahead_are_kept_by_the_store(assistant: Assistant, seed_path: Path) -> None:
     assistant.ingest([seed_path])
     lexical_only = Assistant.from_settings(assistant.settings, excerpt_dense_weight=0.0)

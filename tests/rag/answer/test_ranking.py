@@ -10,6 +10,7 @@ from rag.answer.ranking import rank_evidence
 from rag.assistant import Assistant
 from rag.settings import Settings
 from rag.text import content_words
+from store.cache import SentenceVectors
 from store.embeddings import shared_embedder
 from tests.rag.answer.helpers import make_hit
 
@@ -84,3 +85,11 @@ def test_dense_weight_mixes_cosine_and_word_overlap(settings: Settings) -> None:
             assert item.score == pytest.approx(weight * cosine + (1 - weight) * overlap, abs=1e-5)
     chain = Assistant.from_settings(settings, evidence_dense_weight=0.2).chain
     assert chain.config.evidence_dense_weight == 0.2  # RAG_EVIDENCE_DENSE_WEIGHT reaches the ranking
+
+
+def test_an_empty_sentence_memo_is_used_and_filled() -> None:
+    embedder = shared_embedder("all-MiniLM-L6-v2")
+    sources = pack_sources([make_hit("a", WIRE_B, source="Wire B")], 1000)
+    memo = SentenceVectors(embedder)  # empty, as on a fresh store: it must not be skipped as falsy
+    ranked = rank_evidence(QUESTION, sources, embedder, sentence_vectors=memo)
+    assert len(memo) == len(ranked) == 2
