@@ -100,9 +100,9 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     check_access(settings, host)
     assistant = Assistant.from_settings(settings)
     seconds = warm_up(assistant)
-    if settings.warm_sentences and (warmer := assistant.warm_sentences()) is not None:
-        queued = warmer.status().articles_queued
-        print(f"osint-rag: embedding the sentences of {queued} articles in the background", file=sys.stderr)
+    if settings.warm_sentences and assistant.warm_sentences() is not None:
+        count = assistant.article_store.count()
+        print(f"osint-rag: embedding the sentences of {count} articles in the background", file=sys.stderr)
     print(
         f"osint-rag: warmed up in {seconds:.1f}s; serving http://{host}:{port or settings.port}/",
         file=sys.stderr,

@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import arguments, command, dev_questions, open_store, publish  # noqa: E402
 from evals.metrics import percentile  # noqa: E402
 from rag.retrieval.factory import build_retriever  # noqa: E402
-from rag.text import sentence_spans  # noqa: E402
+from rag.text import sentence_texts  # noqa: E402
 from rag.warm import SentenceWarmer  # noqa: E402
 from store.cache import SentenceVectors  # noqa: E402
 from store.embeddings import QueryRoutedEmbedder  # noqa: E402
@@ -50,7 +50,7 @@ def main() -> int:
         article = assistant.article_store.get(article_id)
         if article is None:
             return 0
-        return memos["warm-up"].fill([article.text[s.start : s.end] for s in sentence_spans(article.text)])
+        return memos["warm-up"].fill(sentence_texts(article.text))
 
     questions = dev_questions(args.queries)[: args.n]
     fresh("no warm-up")

@@ -232,13 +232,13 @@ class Assistant:
     def embed_article_sentences(self, article_id: str) -> int:
         """Embed one article's sentences, exactly as the excerpts split them; returns how many the
         model embedded (0 when cached, when the article is gone, or when excerpts use no vectors)."""
-        from rag.text import sentence_spans
+        from rag.text import sentence_texts
 
         vectors = self._excerpt_vectors()
         article = self.article_store.get(article_id)
         if vectors is None or article is None:
             return 0
-        return vectors.fill([article.text[sp.start : sp.end] for sp in sentence_spans(article.text)])
+        return vectors.fill(sentence_texts(article.text))
 
     def warm_sentences(self) -> SentenceWarmer | None:
         """Start embedding every stored article's sentences in the background (then those of each
@@ -256,9 +256,7 @@ class Assistant:
         from rag.retrieval.excerpts import ExcerptBuilder
 
         widener = getattr(self.retriever, "widener", None)
-        if not isinstance(widener, ExcerptBuilder) or widener.vectors is None or widener.dense_weight <= 0:
-            return None
-        return widener.vectors
+        return widener.dense_vectors if isinstance(widener, ExcerptBuilder) else None
 
     def articles(self) -> list[Article]:
         return self.article_store.all()

@@ -183,6 +183,11 @@ def sentence_spans(text: str) -> list[Span]:
     return spans
 
 
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of ``text`` as strings, split as :func:`sentence_spans` splits them."""
+    return [text[s.start : s.end] for s in sentence_spans(text)]
+
+
 def _lines(text: str) -> Iterator[tuple[int, int]]:
     pos = 0
     for match in re.finditer(r"\n", text):

@@ -95,10 +95,14 @@ class ExcerptBuilder:
             out.append(replace(hit, chunk=excerpt))
         return renumber(out)
 
+    @property
+    def dense_vectors(self) -> SentenceVectors | None:
+        """The sentence vectors the score uses; None when it is lexical only."""
+        return self.vectors if self.dense_weight > 0 else None
+
     def _query_vector(self, question: str) -> np.ndarray | None:
-        if self.vectors is None or self.dense_weight <= 0:
-            return None
-        return np.asarray(self.vectors.embedder.embed_query(question))
+        vectors = self.dense_vectors
+        return None if vectors is None else np.asarray(vectors.embedder.embed_query(question))
 
     def _mix(self, lexical: list[float], s: Sentences, query: np.ndarray | None) -> list[float]:
         """``(1 - dense_weight) * lexical + dense_weight * cosine`` per sentence (lexical alone

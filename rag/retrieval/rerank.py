@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.text import content_words, sentence_spans
+from rag.text import content_words, sentence_texts
 from rag.types import Hit
 from store.embeddings import Embedder, resolve_model_path
 
@@ -92,7 +92,7 @@ class SentenceReranker:
         sentences: list[list[str]] = []
         for hit in hits:
             text = hit.chunk.text
-            sentences.append([text[s.start : s.end] for s in sentence_spans(text)] or [text])
+            sentences.append(sentence_texts(text) or [text])
         lexical = [
             [sum(self.idf(w) for w in qwords & set(content_words(s))) / total for s in sents]
             for sents in sentences
