@@ -9,35 +9,47 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 import time
+from pathlib import Path
 
 import gradio as gr
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from rag.assistant import Assistant
 from rag.errors import ConfigError, RagError
 from rag.settings import Settings
-from web import api, assets, service
+from web import api, assets, security, service
 from web.ui import build_ui
 
 log = logging.getLogger("osint-rag")
-DESCRIPTION = """Grounded, cited answers from the ingested news articles.
+DESCRIPTION = f"""Grounded, cited answers from the ingested news articles.
 
 Every `/api` route except `/api/health` needs an `X-API-Key` header when `RAG_API_KEYS` is set.
-Errors come back as `{"error": "<type>", "detail": "<what to fix>"}` with a 4xx/5xx status."""
+Errors come back as `{{"error": "<type>", "detail": "<what to fix>"}}` with a 4xx/5xx status.
+Request bodies over the limit get 413: multipart uploads may carry {security.MAX_FILES_PER_UPLOAD} files of
+`RAG_MAX_FILE_MB`, any other body {security.MAX_JSON_BODY // 2**20} MB.
+Browsers may call the API from other sites only when their origin is in `RAG_CORS_ORIGINS`."""
 
 
 def build_app(assistant: Assistant) -> FastAPI:
     """FastAPI app with ``/api`` (OpenAPI at ``/docs``) and the Gradio workspace at ``/``.
 
     UI login comes from ``settings.ui_users`` and API keys from ``settings.api_keys``; both are off
-    when empty.
+    when empty, and a blank one is a :class:`ConfigError`. Every response carries the security headers;
+    bodies are limited, failed UI sign-ins throttled, and CORS allowed only for ``settings.cors_origins``.
+    Gradio's temporary uploads go under ``<cache_dir>/gradio`` unless ``GRADIO_TEMP_DIR`` is set;
+    stale ones (and stale saved uploads) are swept here.
     """
+    settings = assistant.settings
+    security.check_serving(settings)
+    own_uploads(assistant)
     app = FastAPI(title="osint-rag", description=DESCRIPTION, version="0.1.0")
-    api.install_error_handlers(app)
+    api.install_error_handlers(app, lambda text: security.public_message(text, settings))
     app.include_router(api.build_router(assistant))
-    users = [(user, password) for user, password in assistant.settings.ui_users.items()]
+    users = [(user, password) for user, password in settings.ui_users.items()]
     mounted: FastAPI = gr.mount_gradio_app(
         app,
         build_ui(assistant),
@@ -48,11 +60,35 @@ def build_app(assistant: Assistant) -> FastAPI:
         run_history=False,
         css=assets.CSS,
         js=assets.JS,
-        max_file_size=f"{int(assistant.settings.max_file_mb)}mb",
+        max_file_size=f"{int(settings.max_file_mb)}mb",
         ssr_mode=False,
         mcp_server=False,
     )
+    # Innermost first. A CORSMiddleware on the parent app also switches off Gradio's own CORS,
+    # which gave any localhost origin credentialed access.
+    mounted.add_middleware(security.BodyLimit, max_file_mb=settings.max_file_mb)
+    mounted.add_middleware(security.LoginThrottle)
+    mounted.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["X-API-Key", "Content-Type"],
+        expose_headers=["Location", "Retry-After"],
+    )
+    mounted.add_middleware(security.SecurityHeaders)
     return mounted
+
+
+def own_uploads(assistant: Assistant) -> Path:
+    """Point Gradio's upload folder (``GRADIO_TEMP_DIR``, process-wide) at ``<cache_dir>/gradio`` unless
+    set, and sweep stale files from it (only when it is ours) and from the saved uploads beside the store.
+    """
+    ours = (Path(assistant.settings.cache_dir) / "gradio").absolute()
+    folder = Path(os.environ.setdefault("GRADIO_TEMP_DIR", str(ours)))
+    if folder == ours:
+        service.sweep_uploads(folder)
+    service.sweep_uploads(service.uploads_dir(assistant))
+    return folder
 
 
 def is_loopback(host: str) -> bool:
@@ -66,7 +102,9 @@ def is_loopback(host: str) -> bool:
 
 
 def check_access(settings: Settings, host: str) -> None:
-    """Refuse a non-loopback address unless both the UI and the API are protected, or allowed public."""
+    """Refuse blank keys or users anywhere, and a non-loopback address unless both the UI and the API
+    are protected, or allowed public."""
+    security.check_serving(settings)
     if is_loopback(host) or settings.allow_public:
         return
     missing = [

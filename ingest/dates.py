@@ -77,10 +77,13 @@ def date_from_html(html: str) -> tuple[str, str]:
     """(date, provenance) from a web page: its meta tags / JSON-LD first, else its visible text."""
     import htmldate
 
+    # bytes, never str: htmldate downloads a str that starts with "http" and has no space in it, so
+    # a crafted page would make it fetch any address (SSRF past ingest.addresses)
+    page = html.encode("utf-8", "replace")
     for extensive, provenance in ((False, "metadata"), (True, "page")):
         try:
             found = htmldate.find_date(
-                html, extensive_search=extensive, original_date=True, outputformat="%Y-%m-%d"
+                page, extensive_search=extensive, original_date=True, outputformat="%Y-%m-%d"
             )
         except (ValueError, TypeError):
             found = None

@@ -1,7 +1,8 @@
 """Inputs: expand files, folders (recursive, include/exclude globs) and URLs; read them capped.
 
-A URL is fetched with httpx (connect/read timeouts, redirects followed, a size cap); a file larger
-than the cap is refused before it is read. Every refusal is an :class:`InputError` naming the input.
+A URL is fetched by :mod:`ingest.download` (public addresses only unless allowed, one deadline for
+the whole fetch, redirects checked, a size cap); a file larger than the cap is refused before it is
+read. Every refusal is an :class:`InputError` naming the input.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.addresses import AddressPolicy
+from ingest.download import fetch
 from ingest.loaders import RawInput, supported_suffixes
 from rag.errors import InputError
-
-USER_AGENT = "osint-rag/0.1 (+ingest)"
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ def _matches(rel: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
 
 
-def read(source: Source, max_bytes: int, timeout_s: float) -> RawInput:
-    """The bytes of a source; raises InputError when missing, too large, or unreachable."""
+def read(source: Source, max_bytes: int, timeout_s: float, policy: AddressPolicy | None = None) -> RawInput:
+    """The bytes of a source; raises InputError when missing, too large, or unreachable.
+
+    A URL is fetched within ``timeout_s`` in all, from public addresses or those ``policy`` allows.
+    """
     if source.path is not None:
         try:
             size = source.path.stat().st_size
@@ -87,37 +91,7 @@ def read(source: Source, max_bytes: int, timeout_s: float) -> RawInput:
             return RawInput(source.origin, source.path.read_bytes())
         except OSError as exc:
             raise InputError(f"{source.origin}: cannot read ({exc.strerror or exc})") from exc
-    return fetch(source.origin, max_bytes, timeout_s)
+    return fetch(source.origin, max_bytes, timeout_s, policy or AddressPolicy())
 
 
-def fetch(url: str, max_bytes: int, timeout_s: float) -> RawInput:
-    """GET a URL, following redirects, refusing bodies over ``max_bytes``."""
-    import httpx
-
-    timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
-    try:
-        with (
-            httpx.Client(
-                timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 400:
-                raise InputError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > max_bytes:
-                raise InputError(f"{url}: {declared / 1e6:.1f} MB is over the cap (RAG_MAX_FILE_MB)")
-            body = bytearray()
-            for piece in response.iter_bytes():
-                body += piece
-                if len(body) > max_bytes:
-                    raise InputError(
-                        f"{url}: body is over the {max_bytes / 1e6:.1f} MB cap (RAG_MAX_FILE_MB)"
-                    )
-            return RawInput(
-                url, bytes(body), url=str(response.url), content_type=response.headers.get("content-type", "")
-            )
-    except httpx.TimeoutException as exc:
-        raise InputError(f"{url}: timed out after {timeout_s:.0f}s (RAG_FETCH_TIMEOUT_S)") from exc
-    except httpx.HTTPError as exc:
-        raise InputError(f"{url}: unreachable ({type(exc).__name__}: {exc})") from exc
+__all__ = ["Source", "expand", "fetch", "is_url", "read"]

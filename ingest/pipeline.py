@@ -7,12 +7,17 @@ run: chunk ids are first noted as pending in the article store, then embedded (t
 embedding cache), written to the vector store and every chunk index, and only then is the article
 row committed; a source's manifest entry is written last, after its stale articles are removed. The
 next run first deletes pending chunks whose article never committed (:meth:`Ingestor.recover`).
+
+Reading (fetching URLs included), parsing and chunking happen on the loader thread with no lock held;
+this thread takes ``write_lock`` (shared with the assistant's deletes) only while it touches the stores,
+so a slow source never holds up a delete. Runs themselves go one at a time.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +26,7 @@ from typing import Protocol
 
 from tqdm import tqdm
 
+from ingest.addresses import AddressPolicy, IPNetwork
 from ingest.chunking import ChunkingConfig, chunk_article
 from ingest.fetch import Source, expand, is_url
 from ingest.grouping import Grouper
@@ -48,10 +54,15 @@ class _Batch:
     articles: dict[str, tuple[Article, list[Chunk], bytes]] = field(default_factory=dict)
     sources: list[tuple[SourceDone, list[str]]] = field(default_factory=list)
     chunks: int = 0
+    fresh: dict[str, int] = field(default_factory=dict)  # new articles per source read so far
 
 
 class Ingestor:
-    """Ingests files, folders, feeds and URLs into the stores; one instance per assistant."""
+    """Ingests files, folders, feeds and URLs into the stores; one instance per assistant.
+
+    ``write_lock`` guards every store write (pass the lock other writers use; one is made if none);
+    ``fetch_allow_private``: networks URL inputs may come from besides public addresses.
+    """
 
     def __init__(
         self,
@@ -65,6 +76,8 @@ class Ingestor:
         max_file_mb: float = 50.0,
         fetch_timeout_s: float = 20.0,
         near_duplicate_threshold: float = 0.8,
+        fetch_allow_private: Sequence[str | IPNetwork] = (),
+        write_lock: threading.Lock | None = None,
     ) -> None:
         self.embedder = embedder
         self.vectors = vectors
@@ -75,6 +88,9 @@ class Ingestor:
         self.cache = cache
         self.max_bytes = int(max_file_mb * 1_000_000)
         self.fetch_timeout_s = fetch_timeout_s
+        self.fetch_policy = AddressPolicy.allowing(fetch_allow_private)
+        self.write_lock = write_lock or threading.Lock()
+        self._run_lock = threading.Lock()  # one run at a time: the grouper and pending rows are per run
         self.grouper = Grouper(articles, near_duplicate_threshold)
         self._hits: dict[str, int] = {}
 
@@ -91,11 +107,22 @@ class Ingestor:
         ``include``/``exclude`` filter the files found in folders (globs); ``prune`` then deletes the
         articles of manifest sources under the given inputs that no longer exist.
         """
+        with self._run_lock:
+            return self._run(list(inputs), progress, include, exclude, prune)
+
+    def _run(
+        self,
+        inputs: list[str | Path],
+        progress: bool,
+        include: Sequence[str],
+        exclude: Sequence[str],
+        prune: bool,
+    ) -> IngestSummary:
         started = time.perf_counter()
-        inputs = list(inputs)
         summary = IngestSummary()
-        self.grouper.reset()
-        self.recover()
+        with self.write_lock:
+            self.grouper.reset()
+            self.recover()
         sources: dict[str, Source] = {}
         for item in expand(inputs, include, exclude):
             if isinstance(item, InputError):
@@ -109,31 +136,36 @@ class Ingestor:
             self.embedder.count_wordpieces,
             self.max_bytes,
             self.fetch_timeout_s,
+            self.fetch_policy,
         )
         files = tqdm(total=len(sources), unit="file", desc="files", disable=not progress, leave=False)
         chunks_bar = tqdm(unit="chunk", desc="chunks", disable=not progress, leave=False, position=1)
         batch = _Batch()
         thread = producer.start()
         try:
+            # the loader fetches and parses unlocked; only handing its events to the stores is locked
             while (event := producer.events.get()) is not None:
-                if isinstance(event, Ready):
-                    self._on_article(event, batch, summary)
-                else:
-                    self._on_source(event, batch, summary)
-                    files.update(1)
-                if batch.chunks >= self.flush_chunks:
-                    chunks_bar.update(self._flush(batch, summary))
+                with self.write_lock:
+                    if isinstance(event, Ready):
+                        self._on_article(event, batch, summary)
+                    else:
+                        self._on_source(event, batch, summary)
+                        files.update(1)
+                    if batch.chunks >= self.flush_chunks:
+                        chunks_bar.update(self._flush(batch, summary))
             if producer.error is not None:
                 raise producer.error
-            chunks_bar.update(self._flush(batch, summary))
+            with self.write_lock:
+                chunks_bar.update(self._flush(batch, summary))
         finally:
             producer.stop.set()
             thread.join()
             files.close()
             chunks_bar.close()
-        if prune:
-            summary.removed += self.prune(inputs, set(sources))
-        self.articles.clear_pending()
+        with self.write_lock:
+            if prune:
+                summary.removed += self.prune(inputs, set(sources))
+            self.articles.clear_pending()
         summary.files = len(sources)
         summary.seconds = time.perf_counter() - started
         return summary
@@ -156,10 +188,7 @@ class Ingestor:
         batch.chunks += len(chunks)
         self.grouper.added(article.id, event.signature)
         ids.append(article.id)
-        if self.grouper.own_ids(origin):
-            summary.updated += 1
-        else:
-            summary.added += 1
+        batch.fresh[origin] = batch.fresh.get(origin, 0) + 1  # added or updated: known at its SourceDone
 
     def _current_ids(self, batch: _Batch, origin: str) -> list[str]:
         """Article ids collected so far for the source being read (its SourceDone comes later)."""
@@ -186,13 +215,21 @@ class Ingestor:
                 del batch.sources[i]
                 break
         summary.failed.extend(done.failed)
+        fresh = batch.fresh.pop(done.origin, 0)
         if done.unchanged:
             summary.unchanged += len(done.previous)
             summary.article_ids.extend(done.previous)
             return
         if done.error:  # keep what it had (a source that fails to load is not a deleted one); retry next run
+            summary.added += fresh  # articles read before the failure are still written
             summary.failed.append(IngestFailure(done.origin, done.error))
             return
+        # a new article updates one the source's last complete run recorded and no longer yields; one a
+        # killed run committed without recording is no such older version: it is unchanged now, and
+        # the source's other new articles are added
+        replaced = len(set(done.recorded) - set(ids))
+        summary.updated += min(fresh, replaced)
+        summary.added += fresh - min(fresh, replaced)
         if not ids and not done.failed:
             summary.failed.append(IngestFailure(done.origin, "no article text found"))
             return
@@ -267,7 +304,7 @@ class Ingestor:
         return removed
 
     def remove_article(self, article_id: str) -> bool:
-        """Delete an article from every store; False when it was not there."""
+        """Delete an article from every store; False when it was not there. Hold ``write_lock``."""
         if not self.articles.has(article_id):
             return False
         chunk_ids = self.articles.chunk_ids(article_id)

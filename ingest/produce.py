@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ingest import dedup
+from ingest.addresses import AddressPolicy
 from ingest.chunking import ChunkingConfig, chunk_article
 from ingest.clean import clean_text, content_hash
 from ingest.fetch import Source, read
@@ -36,12 +37,14 @@ class Ready:
 
 @dataclass
 class SourceDone:
-    """Every article of ``origin`` has been emitted; ``previous``: the ids it yielded before."""
+    """Every article of ``origin`` has been emitted; ``previous``: the ids it yielded before (those its
+    manifest entry records, and any a killed run committed); ``recorded``: the manifest's alone."""
 
     origin: str
     fingerprint: str
     size: int
     previous: list[str]
+    recorded: list[str] = field(default_factory=list)
     failed: list[IngestFailure] = field(default_factory=list)
     unchanged: bool = False
     error: str = ""  # the whole source failed
@@ -60,6 +63,7 @@ class Producer:
     count_wordpieces: Callable[[str], int]
     max_bytes: int
     timeout_s: float
+    policy: AddressPolicy = field(default_factory=AddressPolicy)
     events: queue.Queue[Event | None] = field(default_factory=lambda: queue.Queue(maxsize=512))
     stop: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
@@ -94,9 +98,9 @@ class Producer:
         # a killed run may have committed articles of this source before recording it in the manifest
         old_ids = list(dict.fromkeys([*recorded, *self.articles.ids_from(source.origin)]))
         try:
-            raw = read(source, self.max_bytes, self.timeout_s)
+            raw = read(source, self.max_bytes, self.timeout_s, self.policy)
         except InputError as exc:
-            self._put(SourceDone(source.origin, "", 0, old_ids, error=str(exc)))
+            self._put(SourceDone(source.origin, "", 0, old_ids, recorded, error=str(exc)))
             return
         fingerprint = hashlib.sha1(raw.data).hexdigest()
         if (
@@ -104,9 +108,10 @@ class Producer:
             and previous[0] == fingerprint
             and len(self.articles.existing(recorded)) == len(set(recorded))
         ):
-            self._put(SourceDone(source.origin, fingerprint, len(raw.data), recorded, unchanged=True))
+            done = SourceDone(source.origin, fingerprint, len(raw.data), recorded, recorded, unchanged=True)
+            self._put(done)
             return
-        done = SourceDone(source.origin, fingerprint, len(raw.data), old_ids)
+        done = SourceDone(source.origin, fingerprint, len(raw.data), old_ids, recorded)
         try:
             for item in load(raw):
                 if isinstance(item, IngestFailure):

@@ -6,6 +6,7 @@ go through it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -16,6 +17,7 @@ from ingest.chunking import ChunkingConfig
 from ingest.pipeline import Ingestor
 from rag.answer import AnswerGenerator
 from rag.errors import InputError, NotFoundError
+from rag.jobs import IngestJobs
 from rag.offline import configure
 from rag.retrieval import Retriever
 from rag.settings import Settings, load_settings
@@ -23,12 +25,17 @@ from rag.types import Answer, Article, Filters, IngestSummary, StreamEvent, Turn
 from rag.warm import SentenceWarmer
 from store.articles import ArticleStore
 from store.cache import EmbeddingCache, SentenceVectors
+from store.doctor import Consistency, StoreFiles, check_at_open
 from store.embeddings import Embedder, QueryRoutedEmbedder, shared_embedder
+from store.health import StoreMonitor, StoreStatus, monitor_store
+from store.ingest_lock import IngestLock
 from store.lexical import LexicalIndex
 from store.vectors import ChromaStore
 
 if TYPE_CHECKING:
     from rag.chain import AnswerChain
+
+log = logging.getLogger("osint-rag")
 
 
 class Assistant:
@@ -53,10 +60,17 @@ class Assistant:
         self.retriever = retriever
         self.generator = generator
         self.ingestor = ingestor
-        self._write_lock = threading.Lock()
+        self._write_lock = ingestor.write_lock  # the ingestor takes it around its store writes only
         self._asking = 0  # questions being answered now (the sentence warm-up waits for none)
         self._asking_lock = threading.Lock()
         self.warmer: SentenceWarmer | None = None
+        # background ingest (rag/jobs.py): what rag serve uses, so no request waits on a slow input
+        self.jobs = IngestJobs(lambda inputs: self.ingest(inputs))
+        self.store_files = StoreFiles(Path(settings.chroma_path), settings.collection)
+        self.ingest_lock = IngestLock(self.store_files.folder)  # one ingesting process per store
+        self.consistency = Consistency()  # as found at open (see open_store)
+        self._monitor: StoreMonitor | None = None
+        self._monitor_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
@@ -77,7 +91,11 @@ class Assistant:
         embedder = route_queries(embedder, settings)
         store_dir = Path(settings.chroma_path)
         vectors = ChromaStore(
-            embedder, path=store_dir / "chroma", url=settings.chroma_url, collection=settings.collection
+            embedder,
+            path=store_dir / "chroma",
+            url=settings.chroma_url,
+            collection=settings.collection,
+            timeout_s=settings.chroma_timeout_s,
         )
         articles = ArticleStore(store_dir / f"{settings.collection}.sqlite")
         from rag.retrieval.factory import open_lexical_index
@@ -102,9 +120,41 @@ class Assistant:
             cache=cache,
             max_file_mb=settings.max_file_mb,
             fetch_timeout_s=settings.fetch_timeout_s,
+            fetch_allow_private=settings.fetch_allow_private,
+            write_lock=threading.Lock(),  # also the assistant's (deletes), see __init__
             flush_chunks=settings.ingest_batch_chunks,
         )
-        return cls(settings, embedder, vectors, articles, retriever, generator, ingestor, sentence_vectors)
+        assistant = cls(
+            settings, embedder, vectors, articles, retriever, generator, ingestor, sentence_vectors
+        )
+        assistant.open_store()
+        return assistant
+
+    def open_store(self) -> Consistency:
+        """Recover what a killed ingest left (unless another process is ingesting now), then check that
+        the parts of the store agree (see :func:`store.doctor.check_at_open`: StoreDamagedError for a
+        corrupt or lost file; a disagreement is logged and shown by /api/health)."""
+        with self.ingest_lock.try_held() as free, self._write_lock:
+            if free and (recovered := self.ingestor.recover()):
+                log.warning("dropped %d chunks a killed ingest left uncommitted", recovered)
+        self.consistency = check_at_open(self.store_files, self.article_store, self.vectors, self._lexical())
+        return self.consistency
+
+    def store_status(self) -> StoreStatus:
+        """The store's health as last read in the background (never waits on the store)."""
+        with self._monitor_lock:
+            if self._monitor is None:
+                lexical = self._lexical()
+                self._monitor = monitor_store(self.article_store, self.vectors, lexical, self.consistency)
+        return self._monitor.status()
+
+    def _recount(self) -> None:
+        """Have the health monitor read the counts now rather than within the second."""
+        if self._monitor is not None:
+            self._monitor.wake.set()
+
+    def _lexical(self) -> LexicalIndex | None:
+        return next((i for i in self.ingestor.indexes if isinstance(i, LexicalIndex)), None)
 
     @cached_property
     def chain(self) -> AnswerChain:
@@ -143,6 +193,7 @@ class Assistant:
             self.ingestor.cache,
             outlet_clause_finder(parser) if parser is not None else None,
             self.sentence_vectors,
+            known_articles=self.article_store.existing,
         )
 
     def ask(
@@ -204,12 +255,15 @@ class Assistant:
         ``include``/``exclude``: glob patterns for files found in folders (``"*.html"``, ``"drafts/*"``).
         ``prune``: also delete articles whose source file under ``inputs`` is gone.
         """
-        with self._write_lock:
+        # not under the write lock: the ingestor takes it only around store writes, so a slow fetch
+        # never blocks a delete
+        with self.ingest_lock.held():  # another process's ingest into this store goes first
             summary = self.ingestor.ingest(
                 inputs, progress=progress, include=include, exclude=exclude, prune=prune
             )
         if self.warmer is not None:
             self.warmer.submit(summary.article_ids)
+        self._recount()
         return summary
 
     def embed_sentences(self, article_ids: Iterable[str] | None = None, progress: bool = False) -> int:
@@ -271,6 +325,7 @@ class Assistant:
         with self._write_lock:
             if not self.ingestor.remove_article(article_id):
                 raise NotFoundError(f"no article with id {article_id!r}: list them with `rag articles`")
+        self._recount()
 
     def outlets(self) -> list[str]:
         return sorted({a.source for a in self.article_store.all() if a.source})

@@ -86,13 +86,17 @@ class AnswerChain:
         cache: EmbeddingCache | None = None,
         outlet_clauses: Callable[[str], dict[str, str]] | None = None,
         sentence_vectors: SentenceVectors | None = None,
+        known_articles: Callable[[Sequence[str]], set[str]] | None = None,
     ) -> None:
         """``document_frequency``: chunks of the whole store holding a word (the lexical index's);
         ``unknown_outlets``: the outlets a question attributes reports to that the store lacks;
         ``cache``: the store's embedding cache, where sentence vectors persist between runs;
         ``outlet_clauses``: ``question -> {outlet: its clause}``, so each named outlet's sentences are
         also judged by what the question says of that outlet; ``sentence_vectors``: the sentence
-        vectors shared with the retriever's excerpts (one made over ``cache`` when not given)."""
+        vectors shared with the retriever's excerpts (one made over ``cache`` when not given);
+        ``known_articles``: which of some article ids the article store holds (hits of any other
+        article, a chunk a crash or a damaged file left behind, are never cited)."""
+        self.known_articles = known_articles
         self.document_frequency = document_frequency
         self.outlet_clauses = outlet_clauses
         self.unknown_outlets = unknown_outlets
@@ -132,7 +136,11 @@ class AnswerChain:
     def _retrieve(self, state: State) -> State:
         started = time.perf_counter()
         k = state.input.k or self.config.top_k
-        state.hits = self.retriever.retrieve(state.standalone, k, state.input.filters)
+        hits = self.retriever.retrieve(state.standalone, k, state.input.filters)
+        if self.known_articles is not None and hits:
+            known = self.known_articles(list(dict.fromkeys(h.article.id for h in hits)))  # one query
+            hits = [h for h in hits if h.article.id in known]
+        state.hits = hits
         state.timings["retrieve"] = _ms(time.perf_counter() - started)
         return state
 

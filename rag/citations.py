@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rag.types import Citation, Hit
@@ -16,20 +15,6 @@ class Evidence:
     text: str
     start: int
     end: int
-
-
-# Text addressed to an AI model rather than to readers: never quoted, never counted as support.
-_INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules?|everything)\b|"
-    r"\b(?:system prompt|you are now|as an ai|language model|assistant must|respond only with|"
-    r"reply (?:only )?with|answer (?:only )?with)\b",
-    re.IGNORECASE,
-)
-
-
-def looks_like_injection(text: str) -> bool:
-    """Whether a sentence reads as instructions to an AI (a prompt injection planted in an article)."""
-    return bool(_INJECTION.search(text))
 
 
 def cite(n: int, evidence: Evidence, score: float, supported: bool = True) -> Citation:

@@ -1,4 +1,4 @@
-"""The ``rag`` command: ingest, ask, articles, delete, serve (and eval, see evals/).
+"""The ``rag`` command: ingest, ask, articles, delete, serve, doctor, repair (and eval, see evals/).
 
 User errors (:class:`rag.errors.RagError`) are turned into one line on stderr and exit code 2,
 here and only here.
@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--store", default=argparse.SUPPRESS, help="store folder (RAG_CHROMA_PATH)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1, RAG_HOST)")
     serve.add_argument("--port", type=int, help="port (default 7860, RAG_PORT)")
+
+    doctor = sub.add_parser("doctor", help="check the store: files, counts, and whether its parts agree")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    repair = sub.add_parser("repair", help="repair the store (rebuild what it can from Chroma)")
+    repair.add_argument("--json", action="store_true", help="print what was done as JSON")
+    for on_store in (doctor, repair):
+        on_store.add_argument("--store", default=argparse.SUPPRESS, help="store folder (RAG_CHROMA_PATH)")
 
     from evals.cli import add_eval_parser
 
@@ -145,6 +152,34 @@ def _delete(args: argparse.Namespace, settings: Settings) -> int:
     assistant_for(settings).delete_article(args.article_id)
     print(f"deleted {args.article_id}")
     return 0
+
+
+@command("doctor")
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.doctor import examine_store, format_examination
+
+    found = examine_store(settings)
+    print(json.dumps(found.to_dict(), indent=2) if args.json else format_examination(found, settings))
+    return 0 if found.healthy else 1
+
+
+@command("repair")
+def _repair(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.doctor import format_repair, repair_store
+
+    repaired = repair_store(settings)
+    if repaired is None:
+        print(
+            f"error: an ingest is running on {settings.chroma_path}: let it finish, then repair",
+            file=sys.stderr,
+        )
+        return 2
+    report, after = repaired
+    if args.json:
+        print(json.dumps({**report.to_dict(), "after": after.to_dict()}, indent=2))
+    else:
+        print(format_repair(report, after))
+    return 0 if after.healthy else 1
 
 
 @command("eval")

@@ -34,3 +34,21 @@ class BackendError(RagError):
     """An external service (LLM endpoint, Chroma server) failed: unreachable, timeout, bad key."""
 
     http_status = 502
+
+
+class StoreUnavailableError(BackendError):
+    """The Chroma server did not answer (refused, timed out, stopped): the store is down for now."""
+
+    http_status = 503
+
+
+class StoreDamagedError(RagError):
+    """A store file is corrupt, truncated or out of step with the others: `rag repair` fixes it."""
+
+    http_status = 500
+
+
+class QueueFullError(RagError):
+    """Too much work is waiting (the ingest job queue is full): try again later."""
+
+    http_status = 429

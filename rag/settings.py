@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("../shared/data"), description="Folder with multihop_rag/ and seed/.")
     chroma_path: Path = Field(Path(".rag/store"), description="Store folder (Chroma + manifest + index).")
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; local if unset.")
+    chroma_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds any call to the Chroma server (RAG_CHROMA_URL) may take."
+    )
     collection: str = "articles"
     cache_dir: Path = Field(Path.home() / ".cache" / "osint-rag", description="Model and tokenizer caches.")
 
@@ -52,7 +55,14 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(48, ge=0, description="Sentence-aligned overlap between chunks.")
     max_embed_wordpieces: int = Field(256, ge=32, description="Embedding model input limit (header incl.).")
     max_file_mb: float = Field(50.0, gt=0, description="Inputs larger than this are refused.")
-    fetch_timeout_s: float = Field(20.0, gt=0, description="Timeout for fetching a URL input.")
+    fetch_timeout_s: float = Field(
+        20.0, gt=0, description="Deadline for fetching a URL input, whole (redirects and body included)."
+    )
+    fetch_allow_private: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description='Networks URL inputs may be fetched from besides public addresses (JSON list of CIDR, '
+        'e.g. ["10.0.0.0/8"]); loopback, private, link-local... are refused unless listed here.',
+    )
     ingest_batch_chunks: int = Field(256, ge=1, description="Chunks embedded and written per batch.")
 
     # retrieval and answering
@@ -130,6 +140,11 @@ class Settings(BaseSettings):
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted on /api (X-API-Key).")
     ui_users: dict[str, str] = Field(default_factory=dict, description="UI login: user -> password.")
     allow_public: bool = False
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call /api from their pages (exact, e.g. "
+        '["https://tools.example.org"]); empty: no CORS at all.',
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -6,7 +6,9 @@ sentence has), numbers and names (every number / capitalised name of the claim m
 embedding similarity. A claim keeps its own citation when a sentence of the cited source supports it,
 is re-cited to another source's sentence that does, and is otherwise listed as unsupported with no
 citation at all: a citation is never forced. ``SUPPORT_THRESHOLD`` was measured on the MultiHop-RAG
-dev set (see evals/results/answers-extractive/README.md).
+dev set (see evals/results/answers-extractive/README.md). Text addressed to an AI (see
+:mod:`rag.injection`) counts for nothing: such a source sentence supports no claim, and such an answer
+sentence (a backend that followed a planted instruction) is dropped from the answer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.citations import Evidence, cite
+from rag.injection import looks_like_injection
 from rag.text import content_words, normalize_space, sentence_spans
 from rag.types import Citation
 from store.embeddings import Embedder
@@ -148,10 +151,16 @@ class Verifier:
         pieces: list[str] = []
         unsupported: list[str] = []
         supported = 0
+        clean = [i for i, (_, e) in enumerate(pool) if not looks_like_injection(e.text)]
+        if len(clean) < len(pool):
+            pool = [pool[i] for i in clean]
+            vectors = None if vectors is None else vectors[clean]
         sentences = [e for _, e in pool]
         if vectors is None and sentences:
             vectors = np.asarray(self.scorer.embedder.embed([e.text for e in sentences]))
         for claim in split_claims(answer):
+            if looks_like_injection(claim.text):
+                continue
             scores = self.scorer.scores(claim.text, sentences, vectors)
             best = self._pick(claim, pool, scores)
             if best is None:

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rag.types import Article, Reporter
-from store.sqlite import immediate_transaction
+from store.sqlite import connect, damage_as_error, immediate_transaction, report_damage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -56,17 +56,19 @@ _ORIGINS_OF = "SELECT origin FROM source_articles WHERE article_id = ?"
 _SELECT = f"SELECT {','.join(_FIELDS)}, also_reported_by, pages FROM articles"
 
 
+@report_damage()
 class ArticleStore:
-    """Articles, their chunk ids, and the source manifest in one SQLite file (thread-safe)."""
+    """Articles, their chunk ids, and the source manifest in one SQLite file (thread-safe).
+
+    A corrupt or truncated file raises :class:`~rag.errors.StoreDamagedError` (see store/sqlite.py).
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self.path = path
+        self._db = connect(path, _SCHEMA)
         self._lock = threading.RLock()
-        self._migrate()
+        with damage_as_error(path):
+            self._migrate()
 
     def _migrate(self) -> None:
         """Bring a store made by an older version up to this schema (new manifest columns)."""
@@ -159,6 +161,26 @@ class ArticleStore:
             db.executemany("DELETE FROM sources WHERE origin = ?", [(o,) for o in origins])
             db.executemany("DELETE FROM source_articles WHERE origin = ?", [(o,) for o in origins])
         return ids
+
+    def ids(self) -> set[str]:
+        """Every article id."""
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT id FROM articles")}
+
+    def chunk_rows(self) -> dict[str, str]:
+        """Every chunk id the store knows, with its article id."""
+        with self._lock:
+            return dict(self._db.execute("SELECT id, article_id FROM chunks").fetchall())
+
+    def drop_chunk_rows(self, chunk_ids: Sequence[str]) -> None:
+        """Forget chunk rows (those naming no article; see store/repair.py)."""
+        with self.transaction() as db:
+            db.executemany("DELETE FROM chunks WHERE id = ?", [(c,) for c in chunk_ids])
+
+    def pending(self) -> set[str]:
+        """Chunk ids an ingest noted as about to be written (a running or killed one)."""
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT id FROM pending_chunks")}
 
     def existing(self, article_ids: Sequence[str]) -> set[str]:
         """The ids among ``article_ids`` that have an article row."""

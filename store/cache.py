@@ -8,7 +8,6 @@ Writes are idempotent (``INSERT OR REPLACE``), so a killed run leaves only compl
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from store.embeddings import Embedder, Vectors
+from store.sqlite import connect, report_damage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
 );
 """
 _BATCH = 500
+CACHE_FIX = "delete that file (it is only a cache of embeddings) or run `rag repair`"
 
 
 def text_hash(text: str) -> str:
@@ -32,16 +33,13 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+@report_damage(CACHE_FIX)
 class EmbeddingCache:
-    """Vectors by (text hash, model id); thread-safe."""
+    """Vectors by (text hash, model id); thread-safe. A damaged file raises StoreDamagedError."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = connect(path, _SCHEMA, CACHE_FIX)
         self._lock = threading.Lock()
 
     def get_many(self, model_id: str, texts: Sequence[str]) -> dict[int, Vectors]:

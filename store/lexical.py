@@ -25,7 +25,7 @@ from typing import Literal, Protocol
 
 from rag.types import ArticleMeta, Chunk, Filters, Hit
 from store.bm25 import MemoryBM25, Row, Tokenizer
-from store.sqlite import immediate_transaction
+from store.sqlite import connect, immediate_transaction, report_damage
 
 _SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS lex USING fts5(
@@ -71,8 +71,9 @@ def match_expression(text: str, stopwords: Iterable[str] = ()) -> str:
     return " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
 
 
+@report_damage()
 class LexicalIndex:
-    """Chunk header + text in an FTS5 table; thread-safe; one SQLite file."""
+    """Chunk header + text in an FTS5 table; thread-safe; one SQLite file (damage: StoreDamagedError)."""
 
     def __init__(
         self,
@@ -81,15 +82,11 @@ class LexicalIndex:
         text_weight: float = 1.0,
         ranker: Literal["bm25s", "fts5"] = "bm25s",
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.ranker = ranker
         self.header_weight = header_weight
         self.text_weight = text_weight
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = connect(path, _SCHEMA)
         self._lock = threading.RLock()
         self._local = threading.local()  # one read-only connection per searching thread
         self._readers: list[sqlite3.Connection] = []

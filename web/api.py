@@ -7,30 +7,37 @@ with the error's ``http_status`` in one handler; request validation errors becom
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+from starlette.exceptions import HTTPException
 
 from rag.assistant import Assistant
 from rag.errors import RagError
-from web import render, service
+from web import render, security, service
 
+MAX_WAIT_S = 120.0  # longest a client may hold POST /api/ingest open for the result
 KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of RAG_API_KEYS.")
+FilterValue = Annotated[str, StringConstraints(max_length=service.MAX_FILTER_CHARS)]
 
 
 class FiltersIn(BaseModel):
     """Restrict retrieval; empty means no restriction. Dates are inclusive ``YYYY-MM-DD``."""
 
-    sources: list[str] = Field(default_factory=list, description="Outlets, as listed by /api/articles.")
-    date_from: str | None = Field(default=None, examples=["2023-10-01"])
-    date_to: str | None = Field(default=None, examples=["2025-12-31"])
-    categories: list[str] = Field(default_factory=list)
+    sources: list[FilterValue] = Field(
+        default_factory=list,
+        max_length=service.MAX_FILTER_VALUES,
+        description="Outlets, as listed by /api/articles.",
+    )
+    date_from: str | None = Field(default=None, max_length=40, examples=["2023-10-01"])
+    date_to: str | None = Field(default=None, max_length=40, examples=["2025-12-31"])
+    categories: list[FilterValue] = Field(default_factory=list, max_length=service.MAX_FILTER_VALUES)
 
 
 class MessageIn(BaseModel):
@@ -74,11 +81,14 @@ class ArticlesOut(BaseModel):
 
 
 def require_key(assistant: Assistant) -> Any:
-    """A dependency that checks ``X-API-Key`` against ``settings.api_keys`` (no keys: open)."""
-    keys = [k for k in assistant.settings.api_keys if k]
+    """A dependency that checks ``X-API-Key`` against ``settings.api_keys`` (no keys: open).
+
+    Blank keys never get here: :func:`web.security.check_serving` refuses them when the app is built.
+    """
+    keys = [k.encode() for k in assistant.settings.api_keys]
 
     def check(key: Annotated[str | None, Depends(KEY_HEADER)]) -> None:
-        if keys and not (key and any(secrets.compare_digest(key, k) for k in keys)):
+        if keys and not security.key_matches(key, keys):
             raise RagAuthError("missing or wrong API key: send a valid X-API-Key header")
 
     return check
@@ -90,23 +100,49 @@ class RagAuthError(RagError):
     http_status = 401
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """One handler for user errors (status from the error class) and one for invalid requests (422)."""
+def install_error_handlers(app: FastAPI, redact: Callable[[str], str] = str) -> None:
+    """Errors as ``{"error", "detail"}``: user errors (status from the error class), invalid requests
+    (422) and HTTP errors such as an unparsable body (400). ``redact`` cleans messages of server paths.
+    """
 
     @app.exception_handler(RagError)
     async def rag_error(_: Request, exc: RagError) -> JSONResponse:
         headers = {"WWW-Authenticate": "APIKey"} if exc.http_status == 401 else None
-        body = {"error": type(exc).__name__, "detail": str(exc)}
+        body = {"error": type(exc).__name__, "detail": redact(str(exc))}
         return JSONResponse(body, status_code=exc.http_status, headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        detail = _unparsable(exc) or redact(str(exc.detail))
+        body = {"error": security.status_name(exc.status_code), "detail": detail}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
-            for e in exc.errors()
-        ]
+        errors = [_field_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse({"error": "ValidationError", "detail": detail, "errors": errors}, status_code=422)
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, str]:
+    """One validation error as ``{"field", "message"}``; a body that is not JSON names no field."""
+    if error.get("type") == "json_invalid":
+        where, why = error.get("loc", ("body", 0))[-1], error.get("ctx", {}).get("error", "")
+        message = f"the request body is not valid JSON ({why} at character {where}): send UTF-8 JSON"
+        return {"field": "body", "message": message}
+    field = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    return {"field": field, "message": str(error.get("msg", ""))}
+
+
+def _unparsable(exc: HTTPException) -> str:
+    """What to fix when FastAPI could not parse the body (its own message names no cause)."""
+    if exc.status_code != 400 or exc.__cause__ is None:
+        return ""
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return "the request body is not valid UTF-8: send JSON encoded as UTF-8"
+    if isinstance(exc.__cause__, RecursionError):
+        return "the request body nests too deeply: send JSON objects and lists a few levels deep"
+    return "the request body could not be read: send JSON (Content-Type: application/json)"
 
 
 def build_router(assistant: Assistant) -> APIRouter:
@@ -114,15 +150,30 @@ def build_router(assistant: Assistant) -> APIRouter:
     router = APIRouter(prefix="/api")
     keyed = APIRouter(dependencies=[Depends(require_key(assistant))])
 
-    @router.get("/health", summary="Liveness and corpus size")
-    def health() -> dict[str, Any]:
+    @router.get(
+        "/health",
+        summary="Liveness, corpus size and store health",
+        response_description="200 with status ok; 503 with status store_unreachable when the store is down.",
+    )
+    async def health(response: Response) -> dict[str, Any]:
+        # async and reading only the monitor's cached status: answers at once even when every worker
+        # thread is busy asking or the Chroma server hangs (see store/health.py)
+        store = assistant.store_status()
+        if not store.reachable:
+            response.status_code = 503
+        state = store.to_dict()
+        if "detail" in state:  # health needs no key: show file names, never server paths
+            state["detail"] = security.public_message(state["detail"], assistant.settings)
+        if state.get("problems"):
+            state["problems"] = [security.public_message(p, assistant.settings) for p in state["problems"]]
         warmer = assistant.warmer
         return {
-            "status": "ok",
-            "articles": assistant.article_store.count(),
-            "chunks": assistant.chunk_count(),
+            "status": "ok" if store.reachable else "store_unreachable",
+            "articles": store.articles,
+            "chunks": store.chunks,
             "answer_backend": assistant.settings.answer_backend,
             "sentence_warmup": asdict(warmer.status()) if warmer is not None else None,
+            "store": state,
         }
 
     @keyed.post("/ask", summary="Answer a question with cited sentences")
@@ -133,17 +184,32 @@ def build_router(assistant: Assistant) -> APIRouter:
         answer = service.ask(assistant, body.question, filters, history)
         return answer.to_dict(include_hits=body.include_hits)
 
-    @keyed.post("/ingest", summary="Ingest uploaded files and/or page and feed URLs")
+    @keyed.post(
+        "/ingest",
+        status_code=202,
+        summary="Queue uploaded files and/or page and feed URLs for ingest (a background job)",
+        response_description="The job (poll GET /api/jobs/{id}); 200 when it finished within `wait`.",
+    )
     def ingest(
+        response: Response,
         files: Annotated[
             list[UploadFile] | None, File(description="Article files (any supported format).")
         ] = None,
         urls: Annotated[list[str] | None, Form(description="Page or feed URLs; repeat the field.")] = None,
+        wait: Annotated[
+            float, Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait for the job to finish.")
+        ] = 0,
     ) -> dict[str, Any]:
-        uploads, limit = service.uploads_dir(assistant), service.max_upload_bytes(assistant)
-        paths = [service.save_upload(uploads, f.filename or "upload", f.file, limit) for f in files or []]
-        summary = service.ingest(assistant, paths, service.parse_urls(urls or []), progress=False)
-        return summary.to_dict()
+        uploads = [(f.filename or "upload", f.file) for f in files or []]
+        job = assistant.jobs.submit(service.job_inputs(assistant, uploads, urls or []))
+        response.headers["Location"] = f"/api/jobs/{job.id}"
+        if wait and assistant.jobs.wait(job, wait):
+            response.status_code = 200
+        return job.to_dict()
+
+    @keyed.get("/jobs/{job_id}", summary="An ingest job's progress and per-input results")
+    def job(job_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+        return assistant.jobs.get(job_id).to_dict()
 
     @keyed.get("/articles", summary="List ingested articles", response_model=ArticlesOut)
     def articles(

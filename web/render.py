@@ -1,7 +1,9 @@
 """HTML and Markdown for the UI: answers with clickable [n] markers, the sources panel, the library.
 
 Pure functions of :mod:`rag.types` values, so they are tested without a server. Every piece of text
-that comes from an article or a user is escaped here.
+that comes from an article or a user is escaped here, and shown as text: the chat renders messages as
+sanitized HTML with Markdown off, so article text cannot form images or links; an article's URL is a
+link only when it is http(s). Text for ``gr.Markdown`` goes through :func:`markdown_literal`.
 """
 
 from __future__ import annotations
@@ -11,9 +13,14 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rag.injection import flag_sentences
+from rag.text import sentence_spans
 from rag.types import Answer, Article, ArticleMeta, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
+WEB_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
+ASCII_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+HIDDEN = "[text addressed to AI models, hidden]"
 PASSAGE_CONTEXT = 280  # characters shown around a quote when its chunk is unknown
 
 
@@ -23,7 +30,8 @@ def cite_id(turn: int, n: int) -> str:
 
 
 def answer_markdown(answer: Answer, turn: int) -> str:
-    """The chat message for an answer: escaped text, [n] as links to the sources panel, flags plain."""
+    """The chat message for an answer, as HTML (the chat does not render Markdown): escaped text,
+    line breaks kept, [n] as links to the sources panel, flags plain."""
     text = html.escape(answer.text, quote=False)
     for sentence in answer.unsupported:
         escaped = html.escape(sentence, quote=False)
@@ -39,12 +47,13 @@ def answer_markdown(answer: Answer, turn: int) -> str:
             return match.group(0)
         return f'<a class="cite-ref" href="#{cite_id(turn, n)}" data-n="{n}">[{n}]</a>'
 
-    text = MARKER.sub(link, text)
+    text = MARKER.sub(link, text).replace("\n", "<br>")
     if answer.abstained:
         return f'<span class="abstained"><b>No answer in the ingested articles.</b> {text}</span>'
     if answer.unsupported:
         count = len(answer.unsupported)
-        text += f"\n\n⚠ {count} sentence{'s' if count > 1 else ''} not supported by the sources (underlined)."
+        sentences = f"{count} sentence{'s' if count > 1 else ''}"
+        text += f"<br><br>⚠ {sentences} not supported by the sources (underlined)."
     return text
 
 
@@ -67,7 +76,7 @@ def citation_passage(
         chunk = hit.chunk
         where = chunk.locate(citation.start, citation.end) if chunk.id == citation.chunk_id else None
         if where is not None:
-            return chunk.text, where[0], where[1]
+            return _without_injections(chunk.text, where[0], where[1])
     text = article_text(citation.article_id)
     if text and text[citation.start : citation.end] == citation.quote:
         lo = _snap_left(text, max(0, citation.start - PASSAGE_CONTEXT))
@@ -75,8 +84,24 @@ def citation_passage(
         prefix, suffix = ("… " if lo > 0 else ""), (" …" if hi < len(text) else "")
         passage = prefix + text[lo:hi] + suffix
         offset = citation.start - lo + len(prefix)
-        return passage, offset, offset + len(citation.quote)
+        return _without_injections(passage, offset, offset + len(citation.quote))
     return citation.quote, 0, len(citation.quote)
+
+
+def _without_injections(passage: str, start: int, end: int) -> tuple[str, int, int]:
+    """``passage`` with each sentence around the quote that addresses an AI replaced by a notice (the
+    analyst sees that something was there, never its instructions); the quote's new offsets."""
+    before, after = (_mask(part) for part in (passage[:start], passage[end:]))
+    return before + passage[start:end] + after, len(before), len(before) + end - start
+
+
+def _mask(text: str) -> str:
+    spans = sentence_spans(text)
+    flags = flag_sentences([text[s.start : s.end] for s in spans])
+    for span, flagged in reversed(list(zip(spans, flags, strict=True))):
+        if flagged:
+            text = text[: span.start] + HIDDEN + text[span.end :]
+    return text
 
 
 def _snap_left(text: str, i: int) -> int:
@@ -89,11 +114,24 @@ def _snap_right(text: str, i: int) -> int:
     return i if i == len(text) or space < 0 else space
 
 
+def markdown_literal(text: str) -> str:
+    """``text`` for a ``gr.Markdown`` value, shown as written: every ASCII punctuation character
+    becomes an HTML character reference, so no Markdown (images, links, autolinks) or HTML can form."""
+    return ASCII_PUNCTUATION.sub(lambda m: f"&#{ord(m.group(0))};", text)
+
+
+def url_html(url: str) -> str:
+    """An article's URL: a link that opens in a new tab when it is http(s), else plain escaped text."""
+    safe = html.escape(url.strip())
+    if not WEB_URL.match(url.strip()):
+        return f'<span class="url">{safe}</span>'
+    return f'<a href="{safe}" target="_blank" rel="noopener noreferrer nofollow">{safe}</a>'
+
+
 def _meta_line(source: str, published_at: str, url: str) -> str:
     parts = [html.escape(source or "unknown outlet"), html.escape(published_at[:10] or "undated")]
-    if url:
-        safe = html.escape(url)
-        parts.append(f'<a href="{safe}" target="_blank" rel="noopener noreferrer">{safe}</a>')
+    if url.strip():
+        parts.append(url_html(url))
     return " · ".join(parts)
 
 

@@ -7,9 +7,12 @@ thread (Gradio's workers, FastAPI's threadpool), never on the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
+import os
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -17,11 +20,16 @@ from typing import IO, Any
 
 from rag.assistant import Assistant
 from rag.errors import InputError
+from rag.jobs import JobInput
 from rag.types import Answer, Article, Filters, IngestSummary
+from web.render import markdown_literal
 
 Message = dict[str, str]  # {"role": "user" | "assistant", "content": text}
 URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_FILTER_VALUES = 100  # outlets or categories in one filter
+MAX_FILTER_CHARS = 200  # characters in one outlet or category name
+STALE_UPLOAD_S = 3600.0  # an upload left this long (a crash, an abandoned form) is swept at start
 
 
 def accepts(fn: Callable[..., Any], name: str) -> bool:
@@ -91,7 +99,17 @@ def make_filters(
     date_to: str | None = None,
     categories: Sequence[str] = (),
 ) -> Filters:
-    """Validated :class:`Filters` from UI or API values."""
+    """Validated :class:`Filters` from UI or API values (at most ``MAX_FILTER_VALUES`` outlets and
+    categories, each at most ``MAX_FILTER_CHARS`` long)."""
+    for name, values in (("outlets", sources), ("categories", categories)):
+        if len(values) > MAX_FILTER_VALUES:
+            raise InputError(f"{len(values)} {name} given: filter by at most {MAX_FILTER_VALUES}")
+        longest = max((v for v in values if isinstance(v, str)), key=len, default="")
+        if len(longest) > MAX_FILTER_CHARS:
+            raise InputError(
+                f"{name} value {longest[:40]!r}… is {len(longest)} characters long: use at most "
+                f"{MAX_FILTER_CHARS} (names as the filter lists show them)"
+            )
     start, end = parse_date(date_from, "from date"), parse_date(date_to, "to date")
     if start and end and start > end:
         raise InputError(f"the date range is empty: from {start} is after to {end}")
@@ -136,14 +154,99 @@ def max_upload_bytes(assistant: Assistant) -> int:
     return int(assistant.settings.max_file_mb * 2**20)
 
 
+def cleanup_upload(path: str | Path, folder: str | Path) -> None:
+    """Delete an uploaded file and the folders it leaves empty, up to (not including) ``folder``.
+
+    Nothing outside ``folder`` is touched, so a path a client named cannot delete server files.
+    """
+    root, target = Path(folder).resolve(), Path(path).resolve()
+    if not target.is_relative_to(root) or target == root:
+        return
+    target.unlink(missing_ok=True)
+    for parent in target.parents:
+        if parent == root or not parent.is_relative_to(root):
+            break
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (another upload) or already gone
+            break
+
+
+def sweep_uploads(folder: str | Path, max_age_s: float = STALE_UPLOAD_S) -> int:
+    """Delete files under ``folder`` last changed more than ``max_age_s`` ago, then empty folders.
+
+    Returns how many files went. Links are removed, never followed.
+    """
+    root = Path(folder)
+    cutoff, removed = time.time() - max_age_s, 0
+    for parent, dirs, files in os.walk(root, topdown=False):  # children before their folder
+        for name in files + [d for d in dirs if Path(parent, d).is_symlink()]:
+            path = Path(parent, name)
+            try:
+                if path.lstat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        if Path(parent) != root:
+            with contextlib.suppress(OSError):  # only an empty folder goes
+                Path(parent).rmdir()
+    return removed
+
+
 def ingest(
     assistant: Assistant, paths: Sequence[str | Path], urls: Sequence[str], progress: bool
 ) -> IngestSummary:
-    """Ingest saved files and URLs (page or feed URLs; the ingest pipeline fetches them)."""
+    """Ingest saved files and URLs now, on this thread (the CLI's way; the app queues jobs instead)."""
     inputs: list[str | Path] = [*paths, *urls]
     if not inputs:
         raise InputError("nothing to ingest: upload files or give page or feed URLs")
     return assistant.ingest(inputs, progress=progress)
+
+
+def job_inputs(
+    assistant: Assistant, uploads: Sequence[tuple[str, IO[bytes]]], urls: Sequence[str]
+) -> list[JobInput]:
+    """What a job ingests: each upload saved under the store (or refused alone: empty, too large) and
+    each URL (or refused alone: not http(s)). ``InputError`` only when there is nothing at all."""
+    if not uploads and not urls:
+        raise InputError("nothing to ingest: upload files or give page or feed URLs")
+    folder, limit = uploads_dir(assistant), max_upload_bytes(assistant)
+    inputs: list[JobInput] = []
+    for name, data in uploads:
+        shown = Path(name).name or "upload"
+        try:
+            inputs.append(JobInput(save_upload(folder, shown, data, limit), shown, delete_after=True))
+        except InputError as exc:
+            inputs.append(JobInput("", shown, error=str(exc)))
+    for url in dict.fromkeys(u.strip() for u in urls if u.strip()):
+        error = "" if URL.match(url) else f"not an http(s) URL: {url!r}"
+        inputs.append(JobInput(url, url, error=error))
+    return inputs
+
+
+def job_markdown(job: dict[str, Any]) -> str:
+    """A job's state in a few lines of Markdown, in the analyst's words (file names, not paths)."""
+    done, total = job["progress"]["done"], job["progress"]["total"]
+    if job["state"] in ("queued", "running"):
+        waiting = "Waiting for the ingest before it…" if job["state"] == "queued" else "Ingesting…"
+        return f"{waiting} {done} of {total} done"
+    head = (
+        f"**Added {job['added']}**, updated {job['updated']}, unchanged {job['unchanged']}, "
+        f"duplicates {job['duplicates']}, failed {job['failed']}"
+    )
+    lines = [head]
+    if job["error"]:
+        lines.append(f"- ⚠ the ingest stopped: {markdown_literal(job['error'])}")
+    for item in job["items"]:
+        for error in item["errors"]:
+            shown = markdown_literal(_strip_name(error, item["input"]))
+            lines.append(f"- {markdown_literal(item['input'])}: {shown}")
+    return "\n".join(lines)
+
+
+def _strip_name(error: str, name: str) -> str:
+    return error[len(name) + 2 :] if error.startswith(f"{name}: ") else error
 
 
 def summary_markdown(summary: IngestSummary) -> str:

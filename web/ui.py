@@ -9,13 +9,15 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from rag.assistant import Assistant
-from rag.errors import RagError
-from web import render, service
+from rag.errors import InputError, RagError
+from web import render, security, service
 
 EXAMPLES = [
     "Which systems were discussed at IQDEX?",
@@ -23,6 +25,7 @@ EXAMPLES = [
     "Who is facing a criminal trial on fraud charges according to TechCrunch?",
 ]
 ASK_CONCURRENCY = 8  # answers computed at once (each in its own worker thread)
+UPLOAD_SWEEP_S = 600  # how often Gradio deletes this app's temporary uploads older than STALE_UPLOAD_S
 
 Messages = list[dict[str, str]]
 Update = tuple[Any, ...]  # question box, chat, history, source panels, sources HTML, chat state
@@ -63,7 +66,8 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                     partial = [*asked, {"role": "assistant", "content": html.escape(text)}]
                     yield gr.skip(), partial, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         except RagError as exc:
-            failed = [*asked, {"role": "assistant", "content": f"⚠ {html.escape(str(exc))}"}]
+            shown_error = html.escape(security.public_message(str(exc), assistant.settings))
+            failed = [*asked, {"role": "assistant", "content": f"⚠ {shown_error}"}]
             yield question, failed, history, panels, render.sources_panel(panels), failed
             return
         if answer is None:  # pragma: no cover - stream always ends with the answer
@@ -88,7 +92,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         rows = render.article_rows(found, service.chunk_counts(assistant), query)
         size = f"**Corpus:** {len(found)} articles, {assistant.chunk_count()} chunks"
         if query.strip():
-            size += f" · {len(rows)} match “{html.escape(query.strip())}”"
+            size += f" · {len(rows)} match “{render.markdown_literal(query.strip())}”"
         return rows, size
 
     def refresh(query: str | None = "") -> tuple[Any, Any, list[list[Any]], str]:
@@ -98,25 +102,25 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         return outlets, categories, rows, size
 
     def ingest(
-        files: list[str] | None,
-        urls: str | None,
-        feeds: str | None,
-        query: str | None,
-        progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio's idiom)
-    ) -> tuple[str, Any, Any, list[list[Any]], str]:
-        """Ingest uploads and URLs; show the summary and refresh the library and the filters."""
-        progress(0, desc="Ingesting…")
+        files: list[str] | None, urls: str | None, feeds: str | None, query: str | None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Queue uploads and URLs as one ingest job, show its progress, then its result per input, and
+        refresh the library and the filters. Only files this app's upload route wrote are read."""
         try:
-            uploads, limit = service.uploads_dir(assistant), service.max_upload_bytes(assistant)
-            paths = []
-            for path in files or []:
-                with open(path, "rb") as data:
-                    paths.append(service.save_upload(uploads, path, data, limit))
-            links = service.parse_urls(f"{urls or ''}\n{feeds or ''}")
-            summary = service.ingest(assistant, paths, links, progress=True)
+            uploads = [(name, data) for name, data in _uploaded(ui, files or [])]
+            try:
+                links = (f"{urls or ''}\n{feeds or ''}").split()
+                job = assistant.jobs.submit(service.job_inputs(assistant, uploads, links))
+            finally:
+                for _, data in uploads:
+                    data.close()
+                    service.cleanup_upload(data.name, get_upload_folder())  # Gradio's copy: ours is saved
         except RagError as exc:
-            raise gr.Error(str(exc)) from exc
-        return service.summary_markdown(summary), *refresh(query)
+            raise gr.Error(security.public_message(str(exc), assistant.settings)) from exc
+        cleared = (None, "", "")  # the widget and boxes empty, so the next ingest sends nothing twice
+        while not assistant.jobs.wait(job, 0.5):
+            yield service.job_markdown(job.to_dict()), *cleared, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield service.job_markdown(job.to_dict()), *cleared, *refresh(query)
 
     def pick(table: Any, event: gr.SelectData) -> str:
         row = event.row_value or []
@@ -131,9 +135,14 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             assistant.delete_article(article_id)
         except RagError as exc:
             raise gr.Error(str(exc)) from exc
-        return "", f"Deleted “{html.escape(title)}”.", *refresh(query)
+        return "", f"Deleted “{render.markdown_literal(title)}”.", *refresh(query)
 
-    with gr.Blocks(title="osint-rag", fill_width=True, analytics_enabled=False) as ui:
+    with gr.Blocks(
+        title="osint-rag",
+        fill_width=True,
+        analytics_enabled=False,
+        delete_cache=(UPLOAD_SWEEP_S, int(service.STALE_UPLOAD_S)),
+    ) as ui:
         gr.Markdown("## osint-rag · grounded answers from your articles, every claim cited to its sentence")
         history = gr.State([])
         panels = gr.State([])
@@ -164,6 +173,12 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                     height=520,
                     feedback_options=None,
                     buttons=["copy"],
+                    # Messages are HTML built by web/render (article text escaped), shown without
+                    # Markdown or LaTeX so article text cannot form images, links or formulas.
+                    render_markdown=False,
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    allow_tags=False,
                 )
                 with gr.Row():
                     question = gr.Textbox(
@@ -237,7 +252,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         ingest_btn.click(
             ingest,
             [uploads, urls, feeds, search],
-            [summary, *library_outputs],
+            [summary, uploads, urls, feeds, *library_outputs],
             api_name="ingest",
             concurrency_limit=1,
         )
@@ -250,3 +265,24 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     ui.queue(default_concurrency_limit=ASK_CONCURRENCY)
     blocks: gr.Blocks = ui
     return blocks
+
+
+def _uploaded(ui: gr.Blocks, paths: list[str]) -> Iterator[tuple[str, IO[bytes]]]:
+    """Open the files the upload route wrote (name, data); anything else is refused.
+
+    Mounted (not launched), Gradio does not check a ``FileData`` path itself, so a raw API call could
+    name any server file. A path must be one the upload route recorded, inside its upload folder.
+    """
+    folder = Path(get_upload_folder()).resolve()
+    recorded = set(getattr(ui, "upload_file_set", set()))
+    checked = []
+    for path in paths:
+        real = Path(path).resolve()
+        if str(path) not in recorded or not real.is_relative_to(folder) or not real.is_file():
+            raise InputError(
+                f"{Path(path).name or 'file'}: not a file uploaded to this workspace; upload it with the "
+                "Upload articles box (or POST it to /api/ingest)"
+            )
+        checked.append(real)
+    for real in checked:  # Gradio keeps the file's own name as the last part of its upload path
+        yield real.name, real.open("rb")

@@ -7,6 +7,7 @@ text is reported as a failure (``feed#index``) and the others are still ingested
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,7 +30,8 @@ def looks_like_feed(data: bytes) -> bool:
 def load_feed(raw: RawInput) -> Iterator[Loaded]:
     import feedparser
 
-    parsed = feedparser.parse(raw.data)
+    # a stream, never bytes or str: feedparser opens those as a path (or a URL) when one exists
+    parsed = feedparser.parse(io.BytesIO(raw.data))
     if not parsed.entries:
         reason = f"{parsed.get('bozo_exception', 'no entries')}" if parsed.get("bozo") else "no entries"
         raise InputError(f"{raw.origin}: not a readable RSS/Atom feed ({reason})")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.citations import Evidence, looks_like_injection
-from rag.text import count_tokens, sentence_spans
+from rag.citations import Evidence
+from rag.injection import flag_sentences
+from rag.text import Span, count_tokens, sentence_spans
 from rag.types import ArticleMeta, Hit
 
 
@@ -48,8 +49,20 @@ class Source:
 
     @property
     def text(self) -> str:
-        """The passages merged in article order; gaps between them are marked with an ellipsis."""
-        return " … ".join(text.strip() for _, text, _ in self.segments())
+        """The passages merged in article order, without the sentences addressed to an AI (see
+        rag.injection); gaps between them are marked with an ellipsis."""
+        runs: list[str] = []
+        for _, text, _ in self.segments():
+            run: list[Span] = []
+            for span, injected in _sentences(text):
+                if not injected:
+                    run.append(span)
+                elif run:
+                    runs.append(text[run[0].start : run[-1].end])
+                    run = []
+            if run:
+                runs.append(text[run[0].start : run[-1].end])
+        return " … ".join(runs)
 
     def render(self) -> str:
         return f"[{self.n}] {self.header}\n{self.text}"
@@ -57,15 +70,21 @@ class Source:
     def evidence(self, min_chars: int = 20) -> list[Evidence]:
         """Every sentence of the merged passages, with offsets into the article text.
 
-        Sentences that read as instructions to an AI are left out (see rag.citations).
+        Sentences addressed to an AI are left out (see rag.injection).
         """
         out: list[Evidence] = []
         for start, text, hit in self.segments():
-            for span in sentence_spans(text):
+            for span, injected in _sentences(text):
                 sentence = text[span.start : span.end]
-                if len(sentence) >= min_chars and not looks_like_injection(sentence):
+                if len(sentence) >= min_chars and not injected:
                     out.append(Evidence(hit, sentence, start + span.start, start + span.end))
         return out
+
+
+def _sentences(text: str) -> list[tuple[Span, bool]]:
+    """The sentences of ``text`` and whether each reads as addressed to an AI."""
+    spans = sentence_spans(text)
+    return list(zip(spans, flag_sentences([text[s.start : s.end] for s in spans]), strict=True))
 
 
 def _at(piece: tuple[int, str, Hit]) -> int:

@@ -14,6 +14,8 @@ after ranking, each hit becomes an excerpt of its article within the passage bud
    while they fit, and put back in article order;
 3. adjacent sentences form one exact span of the article; spans are joined by ``" … "``.
 
+A sentence addressed to an AI (see :mod:`rag.injection`) is never part of an excerpt.
+
 A later hit of the same article never repeats a sentence an earlier excerpt shows; a hit whose article
 has nothing left is dropped and the next hit takes its place. The excerpt keeps the hit's scores and
 rank. Its chunk has ``spans`` set (see :class:`rag.types.Chunk`), or is a plain contiguous chunk when
@@ -27,6 +29,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from rag.injection import injected_at
 from rag.retrieval.fusion import renumber
 from rag.retrieval.sentences import ArticleSource, SentenceCache, Sentences
 from rag.text import content_words, count_tokens
@@ -123,9 +126,10 @@ class ExcerptBuilder:
 
         picked: list[int] = []
         budget = self.max_tokens
+        texts = [s.text[a:b] for a, b in zip(s.starts, s.ends, strict=True)]
         for i in sorted((i for i in range(len(s)) if i not in used), key=priority):
             cost = s.tokens[i] + _SEPARATOR_TOKENS
-            if cost <= budget:
+            if cost <= budget and not injected_at(texts, i):  # judged only when it would be shown
                 picked.append(i)
                 budget -= cost
         return picked

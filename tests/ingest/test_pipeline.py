@@ -116,7 +116,12 @@ def test_bad_input_never_loses_good_input(
     )
     store = str(tmp_path / "store")
     args = ["--store", store, "ingest", "--json", str(folder), "http://127.0.0.1:9/unreachable"]
-    env = {"RAG_MAX_FILE_MB": "0.1", "RAG_CACHE_DIR": str(settings.cache_dir), "RAG_FETCH_TIMEOUT_S": "3"}
+    env = {
+        "RAG_MAX_FILE_MB": "0.1",
+        "RAG_CACHE_DIR": str(settings.cache_dir),
+        "RAG_FETCH_TIMEOUT_S": "3",
+        "RAG_FETCH_ALLOW_PRIVATE": '["127.0.0.0/8"]',  # else refused before it is found unreachable
+    }
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)

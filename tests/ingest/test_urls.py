@@ -64,7 +64,8 @@ def server() -> Iterator[str]:
 
 
 def test_urls_pages_and_feeds_are_fetched_with_caps(settings: Settings, server: str) -> None:
-    assistant = Assistant.from_settings(settings, max_file_mb=0.1)
+    # the test server is on loopback, which fetches refuse unless allowed (tests/security/test_ssrf.py)
+    assistant = Assistant.from_settings(settings, max_file_mb=0.1, fetch_allow_private=["127.0.0.0/8"])
     urls = [f"{server}/2023/10/05/radar", f"{server}/latest", f"{server}/big", f"{server}/missing"]
     summary = assistant.ingest(urls)
     assert summary.added == 3  # the page and both feed entries

@@ -135,15 +135,53 @@ def test_bad_filters_and_unknown_articles(open_api: str) -> None:
     error(httpx.delete(f"{open_api}/api/articles/nope"), 404, "NotFoundError")
     error(httpx.get(f"{open_api}/api/articles", params={"limit": 0}), 422, "ValidationError")
     assert "nothing to ingest" in error(httpx.post(f"{open_api}/api/ingest"), 422, "InputError")
-    ftp = httpx.post(f"{open_api}/api/ingest", data={"urls": "ftp://example.org/feed"})
-    assert "ftp://" in error(ftp, 422, "InputError")
+    error(httpx.get(f"{open_api}/api/jobs/nope"), 404, "NotFoundError")
+
+
+def test_each_bad_input_fails_alone(open_api: str) -> None:
+    files = [
+        ("files", ("empty.md", b"", "text/markdown")),
+        ("files", ("port-verlaine.md", ARTICLE.encode(), "text/markdown")),
+    ]
+    response = httpx.post(
+        f"{open_api}/api/ingest",
+        files=files,
+        data={"urls": ["ftp://example.org/feed"]},
+        params={"wait": 60},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    job = response.json()
+    by_name = {item["input"]: item for item in job["items"]}
+    assert by_name["empty.md"]["status"] == "failed" and "empty" in by_name["empty.md"]["errors"][0]
+    assert by_name["ftp://example.org/feed"]["status"] == "failed"
+    assert by_name["port-verlaine.md"]["status"] == "ok", job
+    assert job["failed"] == 2 and job["added"] + job["unchanged"] + job["duplicates"] == 1
+    for article_id in by_name["port-verlaine.md"]["article_ids"]:
+        httpx.delete(f"{open_api}/api/articles/{article_id}")
+
+
+def ingested(base: str, **request: Any) -> dict[str, Any]:
+    """POST /api/ingest, then poll the job it queued until it finishes; the finished job."""
+    queued = httpx.post(f"{base}/api/ingest", timeout=30, **request)
+    assert queued.status_code == 202, queued.text
+    job: dict[str, Any] = queued.json()
+    assert queued.headers["location"] == f"/api/jobs/{job['id']}"
+    deadline = time.monotonic() + 120
+    while job["state"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = httpx.get(f"{base}/api/jobs/{job['id']}").json()
+    assert job["state"] == "done", job
+    assert job["progress"]["done"] == job["progress"]["total"]
+    return job
 
 
 def test_ingest_list_search_delete(open_api: str) -> None:
     files = {"files": ("port-verlaine.md", ARTICLE.encode(), "text/markdown")}
-    summary = httpx.post(f"{open_api}/api/ingest", files=files, timeout=120).json()
+    summary = ingested(open_api, files=files)
     assert summary["added"] == 1 and summary["chunks"] >= 1 and not summary["failed"], summary
-    again = httpx.post(f"{open_api}/api/ingest", files=files, timeout=120).json()
+    assert summary["items"][0]["input"] == "port-verlaine.md"
+    again = ingested(open_api, files=files)
     assert again["added"] == 0 and again["unchanged"] + again["duplicates"] == 1, again
 
     listed = httpx.get(f"{open_api}/api/articles").json()
@@ -166,10 +204,10 @@ def test_ingest_list_search_delete(open_api: str) -> None:
 
 
 def test_ingest_passes_urls_to_the_pipeline(open_api: str) -> None:
-    dead = "http://127.0.0.1:9/feeds/nothing-listens-here.xml"  # port 9 (discard): refused at once
-    summary = httpx.post(f"{open_api}/api/ingest", data={"urls": [dead]}, timeout=60).json()
-    assert summary["added"] == 0 and len(summary["failed"]) == 1
-    assert "nothing-listens-here.xml" in summary["failed"][0]["path"]
+    dead = "http://127.0.0.1:9/feeds/nothing-listens-here.xml"  # loopback: refused (and nothing listens)
+    job = ingested(open_api, data={"urls": [dead]})
+    assert job["added"] == 0 and job["failed"] == 1
+    assert job["items"][0]["input"] == dead and job["items"][0]["errors"], job
 
 
 def test_api_keys_and_ui_login(keyed_api: str, open_api: str) -> None:
