@@ -23,7 +23,10 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench.common import DEV_QUERIES, REPO, command, dev_questions, publish
+from evals.metrics import percentile
 from rag.assistant import Assistant
 from rag.settings import load_settings
 from tests.security.drip import dripping_server
@@ -52,9 +55,8 @@ def build_store(root: Path, records: list[dict[str, str]]) -> Path:
     return store
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+def p95(values: list[float]) -> float:
+    return percentile(values, 95) or float("nan")
 
 
 def main() -> None:
@@ -157,10 +159,10 @@ def main() -> None:
         "| what | value |",
         "| --- | --- |",
         f"| questions answered | {len(asks)} ({len(asks) / args.seconds:.1f}/s) |",
-        f"| ask p50 / p95 | {statistics.median(asks):.2f} s / {percentile(asks, 0.95):.2f} s |",
+        f"| ask p50 / p95 | {statistics.median(asks):.2f} s / {p95(asks):.2f} s |",
         f"| health checks | {len(health)} |",
         f"| health p50 / p95 / max | {statistics.median(health) * 1000:.0f} ms / "
-        f"{percentile(health, 0.95) * 1000:.0f} ms / {max(health) * 1000:.0f} ms |",
+        f"{p95(health) * 1000:.0f} ms / {max(health) * 1000:.0f} ms |",
         f"| errors | {len(errors)} |",
         f"| POST /api/ingest answered in | {submit_s * 1000:.0f} ms (status {queued.status_code}) |",
         f"| ingest job | {job.get('state')}: added {job.get('added')}, failed {job.get('failed')}, "

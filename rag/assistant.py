@@ -80,15 +80,7 @@ class Assistant:
         elif overrides:
             settings = settings.model_copy(update=overrides)
         configure(settings.cache_dir)
-        embedder = shared_embedder(
-            settings.embedding_model,
-            settings.embedding_backend,
-            settings.embedding_device,
-            settings.embedding_batch_size,
-            precision=settings.embedding_precision,
-            cache_dir=settings.cache_dir,
-        )
-        embedder = route_queries(embedder, settings)
+        embedder = route_queries(document_embedder(settings), settings)
         store_dir = Path(settings.chroma_path)
         vectors = ChromaStore(
             embedder,
@@ -360,6 +352,18 @@ def build_generator(settings: Settings, embedder: Embedder) -> AnswerGenerator:
 
 
 __all__: Sequence[str] = ["Assistant"]
+
+
+def document_embedder(settings: Settings) -> Embedder:
+    """The embedding model the settings name, shared in this process (it loads when first asked)."""
+    return shared_embedder(
+        settings.embedding_model,
+        settings.embedding_backend,
+        settings.embedding_device,
+        settings.embedding_batch_size,
+        precision=settings.embedding_precision,
+        cache_dir=settings.cache_dir,
+    )
 
 
 def route_queries(embedder: Embedder, settings: Settings) -> Embedder:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from rag.assistant import document_embedder
 from rag.errors import RagError
 from rag.offline import configure
 from rag.settings import Settings
 from store.articles import ArticleStore
 from store.cache import EmbeddingCache
 from store.doctor import Examination, StoreFiles, check, integrity, lost_sources
-from store.embeddings import shared_embedder
 from store.ingest_lock import IngestLock
 from store.lexical import LexicalIndex
 from store.repair import RepairReport, repair, set_aside_damaged
@@ -41,14 +41,7 @@ def open_parts(settings: Settings) -> StoreParts:
     """The article store, Chroma and the lexical index (StoreDamagedError if a file is corrupt)."""
     configure(settings.cache_dir)
     files = store_files(settings)
-    embedder = shared_embedder(  # loads nothing until asked to embed; Chroma checks its model name
-        settings.embedding_model,
-        settings.embedding_backend,
-        settings.embedding_device,
-        settings.embedding_batch_size,
-        precision=settings.embedding_precision,
-        cache_dir=settings.cache_dir,
-    )
+    embedder = document_embedder(settings)  # loads nothing until asked to embed; Chroma checks its name
     vectors = ChromaStore(
         embedder,
         path=files.chroma,

@@ -107,12 +107,7 @@ def test_a_killed_server_is_503_json_on_every_route_and_a_restart_heals(
         assert health.json()["articles"] == 1, "the counts stay (last known) while the store is down"
 
         chroma.start()  # same port, same data: the service recovers without a restart
-        deadline = time.monotonic() + 10
-        while httpx.get(f"{base}/api/health", timeout=5).status_code != 200:
-            assert time.monotonic() < deadline, "health did not recover after the server came back"
-            time.sleep(0.2)
-        answer = httpx.post(f"{base}/api/ask", json=ASK, timeout=30)
-        assert answer.status_code == 200 and answer.json()["citations"], answer.text
+        assert_recovers(base, "after the server came back")
         assert httpx.get(f"{base}/api/articles/{article_id}", timeout=10).status_code == 200
 
 
@@ -156,9 +151,14 @@ def test_a_stopped_server_times_out_into_503_while_health_answers_at_once(
         assert max(took for _, took in asked) <= 2 * TIMEOUT_S + 5, [round(t, 1) for _, t in asked]
 
         chroma.signal(signal.SIGCONT)
-        deadline = time.monotonic() + 10
-        while httpx.get(f"{base}/api/health", timeout=5).status_code != 200:
-            assert time.monotonic() < deadline, "health did not recover after SIGCONT"
-            time.sleep(0.2)
-        answer = httpx.post(f"{base}/api/ask", json=ASK, timeout=30)
-        assert answer.status_code == 200 and answer.json()["citations"], answer.text
+        assert_recovers(base, "after SIGCONT")
+
+
+def assert_recovers(base: str, when: str) -> None:
+    """Health turns 200 within 10 s and a question is answered with citations again."""
+    deadline = time.monotonic() + 10
+    while httpx.get(f"{base}/api/health", timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, f"health did not recover {when}"
+        time.sleep(0.2)
+    answer = httpx.post(f"{base}/api/ask", json=ASK, timeout=30)
+    assert answer.status_code == 200 and answer.json()["citations"], answer.text
