@@ -12,6 +12,12 @@ Definitions (one question at a time; :mod:`evals.report` averages them):
   sentence, or that sentence's lead clause (the text before the first , ; : or dash).
 - For both accuracies an abstention is wrong on an answerable question, and on an unanswerable one
   (no gold evidence) the answer is correct exactly when the assistant abstained.
+- ``lead_entity`` (entity questions: answerable, gold answer not yes/no): the normalized gold answer
+  occurs as whole words in the answer's *lead*, its first sentence cut to :data:`LEAD_WORDS` words.
+  ``lead_entity_rate`` averages it over entity questions.
+- ``yes_no`` (gold answer yes or no): the answer's first word is that word. Reported separately for
+  yes-gold and no-gold questions (``yes_accuracy``, ``no_accuracy``) and as their mean
+  (``yes_no_balanced``), so always answering "Yes" scores 0.5, not the share of yes-gold questions.
 - ``abstention_recall`` = unanswerable questions that abstained / unanswerable questions.
 - ``false_abstention_rate`` = answerable questions that abstained / answerable questions.
 - ``citation_precision`` = supported citations / citations, pooled over all answers. A citation is
@@ -48,6 +54,8 @@ _STOPWORD_TEXT = (
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 SUPPORT_THRESHOLD = 0.5
+LEAD_WORDS = 40
+YES_NO = frozenset({"yes", "no"})
 MIN_SUPPORT = 0.2
 SUBSTANTIAL_QUOTE = 0.5
 
@@ -77,6 +85,24 @@ def strict_correct(gold: str, answer: str) -> bool:
     first = _SENTENCE_END.split(plain, maxsplit=1)[0]
     lead = _LEAD_CLAUSE.split(first, maxsplit=1)[0]
     return g in {normalize_answer(plain), normalize_answer(first), normalize_answer(lead)}
+
+
+def lead(answer: str) -> str:
+    """The answer's first sentence (markers removed), at most :data:`LEAD_WORDS` words."""
+    plain = _MARKERS.sub("", answer).strip()
+    first = _SENTENCE_END.split(plain, maxsplit=1)[0]
+    return " ".join(first.split()[:LEAD_WORDS])
+
+
+def lead_names_gold(gold: str, answer: str) -> bool:
+    """The gold answer occurs, as whole words, in the answer's lead (both normalized)."""
+    return lenient_correct(gold, lead(answer))
+
+
+def yes_no_gold(gold: str) -> str | None:
+    """"yes" or "no" when that is the gold answer, else None."""
+    g = normalize_answer(gold)
+    return g if g in YES_NO else None
 
 
 def content_words(text: str) -> set[str]:

@@ -3,8 +3,8 @@
 ``report.json`` layout (other tools read it; keep the keys stable)::
 
     retrieval.{hits@4,hits@10,anyhit@4,anyhit@10,mrr@10,map@10,n,max_chunk_tokens,mean_top10_tokens}
-    answers.{accuracy_lenient,accuracy_strict,abstention_recall,false_abstention_rate,
-             citation_precision,evidence_coverage,n}
+    answers.{accuracy_lenient,accuracy_strict,lead_entity_rate,yes_accuracy,no_accuracy,yes_no_balanced,
+             abstention_recall,false_abstention_rate,citation_precision,evidence_coverage,n}
     by_type.<type>.retrieval.{...}  by_type.<type>.answers.{...}
     latency_ms.<stage>.{p50,p95,n}      stages from Answer.timings_ms (retrieve, generate, verify, total)
     ingest.{seconds,build_seconds,reused,articles,chunks,...}
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 ANSWER_KEYS = (
     "accuracy_lenient",
     "accuracy_strict",
+    "lead_entity_rate",
+    "yes_accuracy",
+    "no_accuracy",
+    "yes_no_balanced",
     "abstention_recall",
     "false_abstention_rate",
     "citation_precision",
@@ -54,9 +58,18 @@ def answers_block(results: Sequence[QuestionResult]) -> dict[str, Any]:
     """Answer metrics (definitions in :mod:`evals.answer_metrics`)."""
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
+    yes = [r.strict for r in results if r.yes_no == "yes"]
+    no = [r.strict for r in results if r.yes_no == "no"]
+    yes_accuracy, no_accuracy = ratio(sum(yes), len(yes)), ratio(sum(no), len(no))
     return {
         "accuracy_lenient": mean(float(r.lenient) for r in results),
         "accuracy_strict": mean(float(r.strict) for r in results),
+        "lead_entity_rate": mean(float(r.lead_gold) for r in results if r.lead_gold is not None),
+        "yes_accuracy": yes_accuracy,
+        "no_accuracy": no_accuracy,
+        "yes_no_balanced": (
+            None if yes_accuracy is None or no_accuracy is None else (yes_accuracy + no_accuracy) / 2
+        ),
         "abstention_recall": ratio(sum(r.abstained for r in unanswerable), len(unanswerable)),
         "false_abstention_rate": ratio(sum(r.abstained for r in answerable), len(answerable)),
         "citation_precision": ratio(sum(r.supported for r in results), sum(r.citations for r in results)),

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from evals.answer_metrics import Quote, evidence_coverage, lenient_correct, strict_correct
+from evals.answer_metrics import (
+    Quote,
+    evidence_coverage,
+    lead_names_gold,
+    lenient_correct,
+    strict_correct,
+    yes_no_gold,
+)
 from evals.datasets import Query, load_queries, select_queries
 from evals.metrics import RetrievalScores, score_retrieval
 from evals.support import citation_support
@@ -71,6 +78,8 @@ class QuestionResult:
     top_tokens: list[int]
     timings_ms: dict[str, float]
     error: str = ""
+    lead_gold: bool | None = None  # entity questions: the lead names the gold answer
+    yes_no: str | None = None  # the gold answer when it is yes or no
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -116,6 +125,10 @@ def score_answer(query: Query, answer: Answer, error: str = "") -> QuestionResul
     else:
         lenient = strict = answer.abstained
         coverage = None
+    yes_no = yes_no_gold(query.answer) if query.answerable else None
+    lead_gold = None
+    if query.answerable and yes_no is None:
+        lead_gold = not answer.abstained and lead_names_gold(query.answer, answer.text)
     return QuestionResult(
         qid=query.qid,
         dataset=query.dataset,
@@ -134,6 +147,8 @@ def score_answer(query: Query, answer: Answer, error: str = "") -> QuestionResul
         top_tokens=[h.chunk.tokens for h in hits],
         timings_ms=dict(answer.timings_ms),
         error=error,
+        lead_gold=lead_gold,
+        yes_no=yes_no,
     )
 
 

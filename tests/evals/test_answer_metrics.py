@@ -117,3 +117,34 @@ def test_attribution_is_supported_by_the_citation_metadata() -> None:
     text = f"The Verge (2023-10-31): {quote} [1]"
     assert supported_citations(text, {1: quote}) == {1: False}  # the date is in no quote
     assert supported_citations(text, {1: quote}, {1: "The Verge 2023-10-31 FTX trial"}) == {1: True}
+
+
+def test_the_lead_is_the_first_sentence_cut_to_forty_words() -> None:
+    from evals.answer_metrics import LEAD_WORDS, lead, lead_names_gold
+
+    assert lead("Baghdad [2]. The exhibition ran from April 19 to 22 [1].") == "Baghdad."
+    assert lead_names_gold("Baghdad", "Baghdad [2]. Also Erbil [1].")
+    assert not lead_names_gold("Erbil", "Baghdad [2]. Also Erbil [1].")
+    long = " ".join(["word"] * LEAD_WORDS + ["Baghdad."])
+    assert not lead_names_gold("Baghdad", long), "a gold answer past the 40th word is not in the lead"
+
+
+def test_yes_no_questions_are_scored_per_gold_answer() -> None:
+    from evals.answer_metrics import yes_no_gold
+    from evals.report import answers_block
+    from evals.runner import QuestionResult
+
+    assert yes_no_gold("Yes") == "yes" and yes_no_gold("no.") == "no" and yes_no_gold("Baghdad") is None
+
+    def result(gold: str, answer: str) -> QuestionResult:
+        return QuestionResult(
+            qid=answer, dataset="t", question_type="comparison_query", answerable=True, question="q",
+            gold=gold, answer=answer, abstained=False, lenient=False, strict=strict_correct(gold, answer),
+            citations=0, supported=0, coverage=None, retrieval=None, top_tokens=[], timings_ms={},
+            yes_no=yes_no_gold(gold),
+        )  # fmt: skip
+
+    always_yes = [result("Yes", "Yes [1]."), result("Yes", "Yes [2]."), result("No", "Yes [1].")]
+    block = answers_block(always_yes)
+    assert (block["yes_accuracy"], block["no_accuracy"], block["yes_no_balanced"]) == (1.0, 0.0, 0.5)
+    assert block["lead_entity_rate"] is None

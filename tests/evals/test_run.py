@@ -14,6 +14,10 @@ RETRIEVAL = {"hits@4", "hits@10", "anyhit@4", "anyhit@10", "mrr@10", "map@10", "
 ANSWERS = {
     "accuracy_lenient",
     "accuracy_strict",
+    "lead_entity_rate",
+    "yes_accuracy",
+    "no_accuracy",
+    "yes_no_balanced",
     "abstention_recall",
     "false_abstention_rate",
     "citation_precision",

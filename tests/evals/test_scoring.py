@@ -87,6 +87,10 @@ def test_answer_block_hand_computed() -> None:
     assert block == {
         "accuracy_lenient": 0.5,
         "accuracy_strict": 0.5,
+        "lead_entity_rate": 0.0,  # the gold is not in "x" (answered) nor in an abstention
+        "yes_accuracy": None,  # no yes/no gold answers here
+        "no_accuracy": None,
+        "yes_no_balanced": None,
         "abstention_recall": 0.5,
         "false_abstention_rate": 0.5,
         "citation_precision": 0.75,

@@ -1,0 +1,86 @@
+"""Country names, demonyms and common alternative names, both ways: "South Korean" <-> "South Korea".
+
+The table comes from the ``countryinfo`` package (names, demonyms and alternative spellings of ~250
+countries and territories); only a few nicknames that no data package carries are listed here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+# Informal names that data packages leave out. Kept short on purpose.
+NICKNAMES = {
+    "Kiwi": "New Zealand",
+    "Kiwis": "New Zealand",
+    "Aussie": "Australia",
+    "Aussies": "Australia",
+    "Brit": "United Kingdom",
+    "Brits": "United Kingdom",
+    "U.S.": "United States",
+    "U.S.A.": "United States",
+    "U.K.": "United Kingdom",
+}
+# ISO codes such as "IQ" or "NO" collide with ordinary words; only these well-known ones name a country.
+KNOWN_CODES = {"US", "USA", "UK", "UAE", "DRC", "PRC", "ROK", "DPRK"}
+_ISO_CODE = re.compile(r"^[A-Z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One country or territory: its usual name and demonym (adjective), e.g. Iraq / Iraqi."""
+
+    name: str
+    demonym: str | None
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The name first, then the demonym when it differs."""
+        return (self.name,) if not self.demonym or self.demonym == self.name else (self.name, self.demonym)
+
+
+@cache
+def place_index() -> dict[str, Place]:
+    """Every name, demonym, alternative spelling and nickname, mapped to its place (case as written)."""
+    from countryinfo import CountryInfo
+
+    index: dict[str, Place] = {}
+    aliases: list[tuple[str, Place]] = []
+    for info in CountryInfo.all().values():
+        name = str(info.get("name") or "").strip()
+        if not name:
+            continue
+        demonym = str(info.get("demonym") or "").strip() or None
+        place = Place(name, demonym)
+        index.setdefault(name, place)
+        if demonym:
+            index.setdefault(demonym, place)
+        for alias in info.get("altSpellings") or []:
+            alias = str(alias).strip()
+            if alias and alias.isascii() and (not _ISO_CODE.match(alias) or alias in KNOWN_CODES):
+                aliases.append((alias, place))
+    for alias, place in aliases:  # names and demonyms win over alternative spellings
+        index.setdefault(alias, place)
+    for nickname, name in NICKNAMES.items():
+        if name in index:
+            index.setdefault(nickname, index[name])
+    return index
+
+
+def find_place(text: str) -> Place | None:
+    """The place that ``text`` names or describes ("South Korean" -> South Korea), or None.
+
+    Matching ignores a leading "the" and falls back to a case-insensitive look-up of whole names only.
+    """
+    text = re.sub(r"^(?:the)\s+", "", text.strip(), flags=re.IGNORECASE)
+    index = place_index()
+    if text in index:
+        return index[text]
+    lowered = _lowered_index()
+    return lowered.get(text.lower()) if len(text) > 3 else None
+
+
+@cache
+def _lowered_index() -> dict[str, Place]:
+    return {key.lower(): place for key, place in reversed(place_index().items())}
