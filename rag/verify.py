@@ -27,6 +27,7 @@ from store.embeddings import Embedder
 
 SUPPORT_THRESHOLD = 0.55
 _MARKERS = re.compile(r"\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+")
+_AFTER_STOP = re.compile(r"[.!?][\"'”’)]*\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’\-]+")
 
@@ -47,6 +48,7 @@ def split_claims(answer: str) -> list[Claim]:
         lead = _MARKERS.match(piece)
         if lead and claims:  # "... end. [2] Next" -> the marker belongs to the previous sentence
             claims[-1].cited.extend(_numbers(lead.group()))
+            _spread(claims, _numbers(lead.group()))
             piece = piece[lead.end() :]
         cited = [n for m in _MARKERS.finditer(piece) for n in _numbers(m.group())]
         text = normalize_space(_MARKERS.sub(" ", piece)).strip()
@@ -55,7 +57,19 @@ def split_claims(answer: str) -> list[Claim]:
             claims.append(Claim(text, cited))
         elif cited and claims:
             claims[-1].cited.extend(cited)
+            _spread(claims, cited)
+        if cited and claims and _AFTER_STOP.search(piece):
+            _spread(claims, cited)
     return claims
+
+
+def _spread(claims: list[Claim], cited: list[int]) -> None:
+    """A marker group after the last sentence's full stop ("A. B. [1][2]") also cites the uncited
+    sentences just before it: LLMs often put every citation at the end. Verification checks each."""
+    for claim in reversed(claims[:-1]):
+        if claim.cited:
+            break
+        claim.cited.extend(cited)
 
 
 def _numbers(marker: str) -> list[int]:

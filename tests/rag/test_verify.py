@@ -70,3 +70,16 @@ def test_wrong_number_is_not_supported(embedder: Embedder, pool: list) -> None: 
     right = scorer.combine("The package could be worth 1.2 billion dollars.", DEAL.split(". ")[2], 0.9)
     wrong = scorer.combine("The package could be worth 7.5 billion dollars.", DEAL.split(". ")[2], 0.9)
     assert right == 1.0 and wrong < 0.55
+
+
+def test_a_marker_group_after_the_last_full_stop_cites_the_uncited_sentences_before_it() -> None:
+    # how small LLMs often cite: every marker at the very end (seen with Qwen2.5-Coder-1.5B)
+    claims = split_claims("The founder is Sam Bankman-Fried. He is accused of fraud. [1] [2]")
+    assert [(c.text, c.cited) for c in claims] == [
+        ("The founder is Sam Bankman-Fried.", [1, 2]),
+        ("He is accused of fraud.", [1, 2]),
+    ]
+    own = split_claims("Alpha rose [1]. Beta fell. Gamma held. [2]")
+    assert [c.cited for c in own] == [[1], [2], [2]], "a sentence with its own marker keeps only it"
+    inside = split_claims("Alpha rose. Beta fell [1].")
+    assert [c.cited for c in inside] == [[], [1]], "a marker inside a sentence cites that sentence alone"

