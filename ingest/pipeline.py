@@ -36,6 +36,7 @@ from rag.types import Article, ArticleMeta, Chunk, IngestFailure, IngestSummary
 from store.articles import ArticleStore
 from store.cache import EmbeddingCache, embed_cached
 from store.embeddings import Embedder, Vectors
+from store.repair import drop_uncommitted
 from store.vectors import ChromaStore
 
 CRASH_ENV = "OSINT_RAG_CRASH_AT"  # test hook: "point:n" SIGKILLs this process the n-th time at point
@@ -280,13 +281,7 @@ class Ingestor:
 
     def recover(self) -> int:
         """Delete chunks a killed run wrote without committing their article; returns how many."""
-        orphans = self.articles.orphans()
-        if orphans:
-            self.vectors.delete_chunks(orphans)
-            for index in self.indexes:
-                index.delete(orphans)
-        self.articles.clear_pending()
-        return len(orphans)
+        return drop_uncommitted(self.articles, self.vectors, self.indexes)
 
     def prune(self, inputs: Sequence[str | Path], seen: set[str]) -> int:
         """Forget manifest sources under ``inputs`` not seen this run; delete articles left unsourced."""

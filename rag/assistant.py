@@ -81,18 +81,12 @@ class Assistant:
             settings = settings.model_copy(update=overrides)
         configure(settings.cache_dir)
         embedder = route_queries(document_embedder(settings), settings)
-        store_dir = Path(settings.chroma_path)
-        vectors = ChromaStore(
-            embedder,
-            path=store_dir / "chroma",
-            url=settings.chroma_url,
-            collection=settings.collection,
-            timeout_s=settings.chroma_timeout_s,
-        )
-        articles = ArticleStore(store_dir / f"{settings.collection}.sqlite")
+        files = StoreFiles(Path(settings.chroma_path), settings.collection)
+        vectors = open_vectors(settings, embedder)
+        articles = ArticleStore(files.articles)
         from rag.retrieval.factory import open_lexical_index
 
-        cache = EmbeddingCache(store_dir / "embedding-cache.sqlite")
+        cache = EmbeddingCache(files.cache)
         sentence_vectors = SentenceVectors(embedder, cache=cache)
         lexical = open_lexical_index(settings, vectors)
         retriever = build_retriever(settings, embedder, vectors, lexical, articles, sentence_vectors)
@@ -363,6 +357,17 @@ def document_embedder(settings: Settings) -> Embedder:
         settings.embedding_batch_size,
         precision=settings.embedding_precision,
         cache_dir=settings.cache_dir,
+    )
+
+
+def open_vectors(settings: Settings, embedder: Embedder) -> ChromaStore:
+    """The Chroma collection the settings name (a server at ``RAG_CHROMA_URL``, else the folder's)."""
+    return ChromaStore(
+        embedder,
+        path=Path(settings.chroma_path) / "chroma",
+        url=settings.chroma_url,
+        collection=settings.collection,
+        timeout_s=settings.chroma_timeout_s,
     )
 
 

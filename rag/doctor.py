@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from rag.assistant import document_embedder
+from rag.assistant import document_embedder, open_vectors
 from rag.errors import RagError
 from rag.offline import configure
 from rag.settings import Settings
@@ -42,13 +42,7 @@ def open_parts(settings: Settings) -> StoreParts:
     configure(settings.cache_dir)
     files = store_files(settings)
     embedder = document_embedder(settings)  # loads nothing until asked to embed; Chroma checks its name
-    vectors = ChromaStore(
-        embedder,
-        path=files.chroma,
-        url=settings.chroma_url,
-        collection=settings.collection,
-        timeout_s=settings.chroma_timeout_s,
-    )
+    vectors = open_vectors(settings, embedder)
     articles = ArticleStore(files.articles)
     try:
         return StoreParts(articles, vectors, LexicalIndex(files.lexical, ranker=settings.lexical_ranker))

@@ -8,7 +8,6 @@ that a job reports progress and a result per input, and one bad input loses noth
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import secrets
@@ -33,12 +32,13 @@ KEEP_FINISHED = 200  # finished jobs kept for polling (oldest forgotten first)
 @dataclass
 class JobInput:
     """One thing to ingest: ``target`` (a saved file or a URL) shown to users as ``name``;
-    ``delete_after``: the file is a saved upload, removed once ingested (its text is in the store);
+    ``cleanup``: called once the input is ingested or refused (a saved upload deletes itself: its text
+    is in the store);
     ``error``: the input was refused before the job (an empty upload, not a URL): it fails alone."""
 
     target: str | Path
     name: str
-    delete_after: bool = False
+    cleanup: Callable[[], None] | None = None
     error: str = ""
 
 
@@ -68,6 +68,7 @@ class IngestJob:
     finished_at: float | None = None
     error: str = ""
     summary: IngestSummary = field(default_factory=IngestSummary)
+    ended: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property
     def done(self) -> int:
@@ -146,10 +147,7 @@ class IngestJobs:
 
     def wait(self, job: IngestJob, timeout_s: float) -> bool:
         """Wait up to ``timeout_s`` for ``job`` to finish; whether it did."""
-        deadline = time.monotonic() + timeout_s
-        while not job.finished and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return job.finished
+        return job.ended.wait(timeout_s)
 
     def _forget_old(self) -> None:
         finished = [job_id for job_id, job in self._jobs.items() if job.finished]
@@ -169,6 +167,7 @@ class IngestJobs:
                 job.state, job.error = "failed", _plain(str(exc), inputs)
             finally:
                 job.finished_at = time.time()
+                job.ended.set()
 
     def _one(self, job: IngestJob, item: ItemResult, given: JobInput) -> None:
         if given.error:
@@ -180,8 +179,8 @@ class IngestJobs:
             item.status, item.errors = "failed", [_plain(str(exc), [given])]
             return
         finally:
-            if given.delete_after:
-                _remove_upload(Path(given.target))
+            if given.cleanup is not None:
+                given.cleanup()
         item.added, item.updated = summary.added, summary.updated
         item.unchanged, item.duplicates = summary.unchanged, summary.duplicates
         item.article_ids = list(summary.article_ids)
@@ -210,13 +209,6 @@ def _plain(message: str, inputs: Sequence[JobInput]) -> str:
             message = message.replace(str(Path(given.target).resolve()), given.name)
             message = message.replace(str(given.target), given.name)
     return message
-
-
-def _remove_upload(path: Path) -> None:
-    """Delete a saved upload and its folder when that is left empty."""
-    path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        path.parent.rmdir()
 
 
 def _iso(stamp: float | None) -> str | None:

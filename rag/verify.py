@@ -47,25 +47,29 @@ def split_claims(answer: str) -> list[Claim]:
         piece = answer[span.start : span.end]
         lead = _MARKERS.match(piece)
         if lead and claims:  # "... end. [2] Next" -> the marker belongs to the previous sentence
-            claims[-1].cited.extend(_numbers(lead.group()))
-            _spread(claims, _numbers(lead.group()))
+            _cite_back(claims, _numbers(lead.group()))
             piece = piece[lead.end() :]
         cited = [n for m in _MARKERS.finditer(piece) for n in _numbers(m.group())]
         text = normalize_space(_MARKERS.sub(" ", piece)).strip()
         text = re.sub(r"\s+([.,;:!?])", r"\1", text)
         if text and re.search(r"[A-Za-z0-9]", text):
             claims.append(Claim(text, cited))
+            if cited and _AFTER_STOP.search(piece):
+                _spread(claims, cited)
         elif cited and claims:
-            claims[-1].cited.extend(cited)
-            _spread(claims, cited)
-        if cited and claims and _AFTER_STOP.search(piece):
-            _spread(claims, cited)
+            _cite_back(claims, cited)
     return claims
 
 
+def _cite_back(claims: list[Claim], cited: list[int]) -> None:
+    """A marker group standing after the last claim: it cites that claim (and see :func:`_spread`)."""
+    claims[-1].cited.extend(cited)
+    _spread(claims, cited)
+
+
 def _spread(claims: list[Claim], cited: list[int]) -> None:
-    """A marker group after the last sentence's full stop ("A. B. [1][2]") also cites the uncited
-    sentences just before it: LLMs often put every citation at the end. Verification checks each."""
+    """A marker group after the last claim's full stop ("A. B. [1][2]") also cites the uncited claims
+    just before it: LLMs often put every citation at the end. Verification checks each."""
     for claim in reversed(claims[:-1]):
         if claim.cited:
             break

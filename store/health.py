@@ -57,7 +57,7 @@ class StoreMonitor:
 
     def __init__(
         self,
-        probe: Callable[[], None],
+        probe: Callable[[], None] | None,
         articles: Callable[[], int],
         chunks: Callable[[], int],
         consistency: Callable[[], Consistency],
@@ -68,9 +68,9 @@ class StoreMonitor:
         count_every_s: float = 1.0,
         consistency_every_s: float = 10.0,
     ) -> None:
-        """``probe`` raises when the server is down; ``articles`` and ``chunks`` count them (in the
-        article store and in Chroma); ``last_failure`` is the (monotonic time, reason) of the latest
-        failed store call."""
+        """``probe`` raises when the server is down (None: a local store, no server to probe);
+        ``articles`` and ``chunks`` count them (in the article store and in Chroma); ``last_failure``
+        is the (monotonic time, reason) of the latest failed store call."""
         self._probe, self._articles, self._chunks = probe, articles, chunks
         self._consistency = consistency
         self._last_failure = last_failure
@@ -102,6 +102,8 @@ class StoreMonitor:
 
     def probe(self) -> None:
         """Send one heartbeat (what the probing thread does every ``probe_every_s``)."""
+        if self._probe is None:
+            return
         self._probing_since = started = time.monotonic()
         try:
             self._probe()
@@ -142,11 +144,12 @@ class StoreMonitor:
             if self._threads:
                 return
             ref = weakref.ref(self)
+            works: list[tuple[str, threading.Event | None]] = [("count", self.wake)]
+            if self._probe is not None:  # a local store has no server to send heartbeats to
+                works.append(("probe", None))
             self._threads = [
-                threading.Thread(target=_every, args=(ref, "probe", None), daemon=True, name="store-probe"),
-                threading.Thread(
-                    target=_every, args=(ref, "count", self.wake), daemon=True, name="store-count"
-                ),
+                threading.Thread(target=_every, args=(ref, work, wake), daemon=True, name=f"store-{work}")
+                for work, wake in works
             ]
             for thread in self._threads:
                 thread.start()
@@ -173,7 +176,7 @@ def monitor_store(
 ) -> StoreMonitor:
     """A monitor of these parts, starting from what the open found (``found``)."""
     return StoreMonitor(
-        probe=lambda: vectors.probe(HEARTBEAT_TIMEOUT_S),
+        probe=(lambda: vectors.probe(HEARTBEAT_TIMEOUT_S)) if vectors.url is not None else None,
         articles=articles.count,
         chunks=vectors.count,
         consistency=lambda: check(articles, vectors, lexical),

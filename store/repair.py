@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rag.types import Article
 from store.articles import ArticleStore
@@ -81,12 +81,8 @@ def repair(
 ) -> RepairReport:
     """Steps 2-5 on open stores (hold the store's write lock: no ingest may run meanwhile)."""
     report = RepairReport()
-    pending = articles.orphans()
-    if pending:
-        vectors.delete_chunks(pending)
-        lexical.delete(pending)
-        report.actions.append(f"dropped {len(pending)} chunks a killed ingest left uncommitted")
-    articles.clear_pending()
+    if dropped := drop_uncommitted(articles, vectors, [lexical]):
+        report.actions.append(f"dropped {dropped} chunks a killed ingest left uncommitted")
     found = check(articles, vectors, lexical)
     _adopt_orphans(found.orphan_chunks, articles, vectors, lexical, signature, report)
     rows = articles.chunk_rows()
@@ -148,6 +144,21 @@ def _adopt_orphans(
         )
     if attached:
         report.actions.append(f"re-attached {attached} chunks to their stored articles")
+
+
+class ChunkDeleter(Protocol):
+    def delete(self, chunk_ids: Sequence[str]) -> None: ...
+
+
+def drop_uncommitted(articles: ArticleStore, vectors: ChromaStore, indexes: Sequence[ChunkDeleter]) -> int:
+    """Delete the chunks a killed ingest wrote without committing their article; returns how many."""
+    orphans = articles.orphans()
+    if orphans:
+        vectors.delete_chunks(orphans)
+        for index in indexes:
+            index.delete(orphans)
+    articles.clear_pending()
+    return len(orphans)
 
 
 def _remove_articles(

@@ -82,12 +82,8 @@ def report_damage(fix: str = REPAIR) -> Callable[[T], T]:
 def _guarded(method: Callable[..., Any], fix: str) -> Callable[..., Any]:
     @functools.wraps(method)
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with damage_as_error(self.path, fix):
             return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            if is_damage(exc):
-                raise damaged(self.path, exc, fix) from exc
-            raise
 
     return call
 

@@ -119,14 +119,7 @@ class ChromaStore:
 
     def ids(self) -> list[str]:
         """Every chunk id in the collection (paged; no documents or metadata)."""
-        out: list[str] = []
-        with self._calls():
-            total, offset = self.count(), 0
-            while offset < total:
-                page = self._collection.get(include=[], limit=_BATCH, offset=offset)
-                out.extend(page["ids"])
-                offset += _BATCH
-        return out
+        return [cid for page in self._pages([]) for cid in page["ids"]]
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -195,16 +188,19 @@ class ChromaStore:
 
     def all_metadata(self) -> list[tuple[str, dict[str, Any]]]:
         """(chunk id, metadata) for every chunk; used to list articles and outlets."""
-        out: list[tuple[str, dict[str, Any]]] = []
+        return [
+            (cid, dict(meta or {}))
+            for page in self._pages(["metadatas"])
+            for cid, meta in zip(page["ids"], page["metadatas"], strict=True)
+        ]
+
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        """The whole collection, ``_BATCH`` chunks a page, with only the fields in ``include``."""
         total, offset = self.count(), 0
         with self._calls():
             while offset < total:
-                page = self._collection.get(include=["metadatas"], limit=_BATCH, offset=offset)
-                out.extend(
-                    (cid, dict(meta or {})) for cid, meta in zip(page["ids"], page["metadatas"], strict=True)
-                )
+                yield self._collection.get(include=include, limit=_BATCH, offset=offset)
                 offset += _BATCH
-        return out
 
     def chunks_of(self, chunk_ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(chunk id, text, metadata) of these chunks (missing ids skipped); for `rag repair`."""

@@ -122,8 +122,9 @@ def markdown_literal(text: str) -> str:
 
 def url_html(url: str) -> str:
     """An article's URL: a link that opens in a new tab when it is http(s), else plain escaped text."""
-    safe = html.escape(url.strip())
-    if not WEB_URL.match(url.strip()):
+    url = url.strip()
+    safe = html.escape(url)
+    if not WEB_URL.match(url):
         return f'<span class="url">{safe}</span>'
     return f'<a href="{safe}" target="_blank" rel="noopener noreferrer nofollow">{safe}</a>'
 

@@ -51,6 +51,9 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# What each response gets, built once rather than per request.
+_PAGE_HEADERS = tuple({**HEADERS, "Content-Security-Policy": CSP}.items())
+_DOCS_HEADERS = tuple({**HEADERS, "Content-Security-Policy": DOCS_CSP}.items())
 
 LOGIN_MAX_FAILURES = 5  # failed sign-ins from one address before it must wait
 LOGIN_LOCKOUT_S = 60.0  # the first wait; each later lockout doubles it...
@@ -155,12 +158,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        policy = DOCS_CSP if path.rstrip("/").endswith(DOCS_PATHS) else CSP
+        added = _DOCS_HEADERS if path.rstrip("/").endswith(DOCS_PATHS) else _PAGE_HEADERS
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in {**HEADERS, "Content-Security-Policy": policy}.items():
+                for name, value in added:
                     headers[name] = value
             await send(message)
 

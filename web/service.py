@@ -8,6 +8,7 @@ thread (Gradio's workers, FastAPI's threadpool), never on the event loop.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import inspect
 import os
@@ -21,7 +22,7 @@ from typing import IO, Any
 from rag.assistant import Assistant
 from rag.errors import InputError
 from rag.jobs import JobInput
-from rag.types import Answer, Article, Filters, IngestSummary
+from rag.types import Answer, Article, Filters
 from web.render import markdown_literal
 
 Message = dict[str, str]  # {"role": "user" | "assistant", "content": text}
@@ -194,16 +195,6 @@ def sweep_uploads(folder: str | Path, max_age_s: float = STALE_UPLOAD_S) -> int:
     return removed
 
 
-def ingest(
-    assistant: Assistant, paths: Sequence[str | Path], urls: Sequence[str], progress: bool
-) -> IngestSummary:
-    """Ingest saved files and URLs now, on this thread (the CLI's way; the app queues jobs instead)."""
-    inputs: list[str | Path] = [*paths, *urls]
-    if not inputs:
-        raise InputError("nothing to ingest: upload files or give page or feed URLs")
-    return assistant.ingest(inputs, progress=progress)
-
-
 def job_inputs(
     assistant: Assistant, uploads: Sequence[tuple[str, IO[bytes]]], urls: Sequence[str]
 ) -> list[JobInput]:
@@ -216,7 +207,8 @@ def job_inputs(
     for name, data in uploads:
         shown = Path(name).name or "upload"
         try:
-            inputs.append(JobInput(save_upload(folder, shown, data, limit), shown, delete_after=True))
+            saved = save_upload(folder, shown, data, limit)
+            inputs.append(JobInput(saved, shown, cleanup=functools.partial(cleanup_upload, saved, folder)))
         except InputError as exc:
             inputs.append(JobInput("", shown, error=str(exc)))
     for url in dict.fromkeys(u.strip() for u in urls if u.strip()):
@@ -247,17 +239,6 @@ def job_markdown(job: dict[str, Any]) -> str:
 
 def _strip_name(error: str, name: str) -> str:
     return error[len(name) + 2 :] if error.startswith(f"{name}: ") else error
-
-
-def summary_markdown(summary: IngestSummary) -> str:
-    """The ingest summary in a few lines of Markdown."""
-    lines = [
-        f"**Added {summary.added}**, updated {summary.updated}, unchanged {summary.unchanged}, "
-        f"duplicates {summary.duplicates}, failed {len(summary.failed)} — {summary.chunks} chunks "
-        f"in {summary.seconds:.1f}s"
-    ]
-    lines += [f"- failed: `{f.path}`: {f.reason}" for f in summary.failed]
-    return "\n".join(lines)
 
 
 def articles(assistant: Assistant) -> list[Article]:

@@ -107,7 +107,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         """Queue uploads and URLs as one ingest job, show its progress, then its result per input, and
         refresh the library and the filters. Only files this app's upload route wrote are read."""
         try:
-            uploads = [(name, data) for name, data in _uploaded(ui, files or [])]
+            uploads = list(_uploaded(ui, files or []))
             try:
                 links = (f"{urls or ''}\n{feeds or ''}").split()
                 job = assistant.jobs.submit(service.job_inputs(assistant, uploads, links))

@@ -35,10 +35,11 @@ def load_docx(raw: RawInput) -> Iterator[Loaded]:
     paragraphs: list[str] = []
     heading = ""
     for paragraph in document.paragraphs:
-        paragraphs.append(paragraph.text)
+        line = paragraph.text
+        paragraphs.append(line)
         # the raw style id: Paragraph.style resolves the default style anew for each paragraph (slow)
-        if not heading and paragraph._p.style in heading_ids and paragraph.text.strip():
-            heading = paragraph.text.strip()
+        if not heading and paragraph._p.style in heading_ids:
+            heading = line.strip()
     for table in document.tables:
         for row in table.rows:
             paragraphs.append(" | ".join(cell.text.strip() for cell in row.cells))

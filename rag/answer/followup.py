@@ -108,7 +108,7 @@ def _replace_pronouns(body: str, referring: list[Pronoun], earlier: list[str]) -
         )
         resolved = True
         if not found.named:  # "the arms deal" needs "South Korea, Iraq" to be found again
-            context += reversed([m.text for m in mentions(parse(earlier[turn])) if m.named])
+            context += reversed([m.text for n, m in candidates if n == turn and m.named])
     if not resolved:
         return _carry(text, earlier)
     return _bracketed(text, context)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from rag.errors import InputError, NotFoundError, QueueFullError
 from rag.jobs import IngestJobs, JobInput
 from rag.types import IngestFailure, IngestSummary
+from web.service import cleanup_upload
 
 
 def test_each_input_gets_its_result_and_server_paths_become_names(tmp_path: Path) -> None:
@@ -30,7 +32,7 @@ def test_each_input_gets_its_result_and_server_paths_become_names(tmp_path: Path
     jobs = IngestJobs(ingest)
     job = jobs.submit(
         [
-            JobInput(saved, "notes.md", delete_after=True),
+            JobInput(saved, "notes.md", cleanup=partial(cleanup_upload, saved, tmp_path / "uploads")),
             JobInput("http://example.org/slow", "http://example.org/slow"),
             JobInput("", "empty.md", error="empty.md: the file is empty"),
         ]
