@@ -100,7 +100,7 @@ def lead_names_gold(gold: str, answer: str) -> bool:
 
 
 def yes_no_gold(gold: str) -> str | None:
-    """"yes" or "no" when that is the gold answer, else None."""
+    """ "yes" or "no" when that is the gold answer, else None."""
     g = normalize_answer(gold)
     return g if g in YES_NO else None
 

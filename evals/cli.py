@@ -45,6 +45,14 @@ def add_eval_parser(sub: Any) -> None:
         "--seed-store", help="copy this store (same chunking/model) to start a new eval store, then top it up"
     )
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument(
+        "--nearmiss",
+        nargs="+",
+        default=[],
+        metavar="KIND",
+        choices=["seed", "corpus60", "corpus"],
+        help="also ask the near-miss set on these store sizes: the nearmiss block of report.json",
+    )
     forms = parser.add_subparsers(dest="eval_command", metavar="compare", required=False)
     compare = forms.add_parser("compare", help="compare two eval reports side by side")
     compare.add_argument("report_a", help="folder with report.json (the baseline)")
@@ -71,6 +79,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         resume=args.resume,
         seed_store=Path(args.seed_store) if args.seed_store else None,
         plots=not args.no_plots,
+        nearmiss=list(args.nearmiss),
         command=" ".join(["rag", *(shlex.quote(a) for a in sys.argv[1:])]),
     )
     report = run_eval(config, settings)

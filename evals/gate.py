@@ -44,6 +44,10 @@ GATED: tuple[tuple[str, str], ...] = (
     ("by_type.factoid.retrieval.hits@10", "min"),
     ("by_type.factoid.answers.evidence_coverage", "min"),
     ("by_type.factoid.answers.accuracy_lenient", "min"),
+    ("answers.lead_entity_rate", "min"),
+    ("answers.yes_no_balanced", "min"),
+    ("nearmiss.seed.answerable_rate", "min"),
+    ("nearmiss.seed.near_miss_abstention", "min"),
 )  # the dev types have 2 questions each here: too few to gate one by one
 
 
@@ -146,6 +150,7 @@ def run_gate(settings: Settings, work: Path, progress: bool = False) -> dict[str
         stores_root=work / "stores",
         progress=progress,
         plots=False,
+        nearmiss=["seed"],  # the near-miss set's seed-article questions, on a store of that article alone
         command="python -m evals.gate",
     )
     return run_eval(config, settings)

@@ -54,6 +54,7 @@ class EvalConfig:
     seed_store: Path | None = None
     progress: bool = True
     plots: bool = True
+    nearmiss: list[str] = field(default_factory=list)  # store kinds to ask the near-miss set on
     command: str = ""
 
 
@@ -205,9 +206,24 @@ def run_eval(config: EvalConfig, settings: Settings) -> dict[str, Any]:
             "resumed": sum(1 for r in results if r.key in done),
         },
     )
+    if config.nearmiss:
+        report["nearmiss"] = nearmiss_blocks(config.nearmiss, settings, config.progress)
     write_report(report, results, config.out, plots=config.plots)
     partial.unlink(missing_ok=True)
     return report
+
+
+def nearmiss_blocks(kinds: Sequence[str], settings: Settings, progress: bool) -> dict[str, Any]:
+    """The near-miss block of each store kind (evals.nearmiss), without the per-question answers."""
+    from evals.nearmiss import load_nearmiss, measure
+
+    questions = load_nearmiss()
+    blocks: dict[str, Any] = {}
+    for kind in kinds:
+        block = measure(kind, settings, questions, progress=progress)
+        block.pop("questions", None)
+        blocks[kind] = block
+    return blocks
 
 
 def load_partial(path: Path) -> dict[str, QuestionResult]:

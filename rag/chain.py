@@ -8,9 +8,10 @@ the verify step passes them through and turns the finished draft into the final,
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,13 +19,20 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.answer import AnswerGenerator, Context, Scored
 from rag.answer.abstain import Specifics, abstain_message, check_specifics, says_cannot_answer
+from rag.answer.answerability import load_model, masked_question, missing_entities, reason, signals
 from rag.answer.context import Source, pack_sources
-from rag.answer.ranking import rank_evidence
+from rag.answer.lead import Lead, build_lead, relevance
+from rag.answer.ranking import rank_evidence, score_against
+from rag.answer.verdict import decide, read_parts
+from rag.citations import cite
+from rag.question.analysis import QuestionAnalysis, analyze
 from rag.retrieval import Retriever
-from rag.types import Answer, ArticleMeta, Filters, Hit, StreamEvent, Turn
+from rag.types import Answer, ArticleMeta, Citation, Filters, Hit, StreamEvent, Turn
 from rag.verify import SupportScorer, Verifier
 from store.cache import EmbeddingCache, SentenceVectors
 from store.embeddings import Embedder
+
+MASKED_SENTENCES = 30  # how many of the best sentences the entity-masked question is scored against
 
 
 @dataclass
@@ -58,6 +66,11 @@ class State:
     sources: list[Source] = field(default_factory=list)
     ranked: list[Scored] = field(default_factory=list)
     specifics: Specifics = field(default_factory=Specifics)
+    analysis: QuestionAnalysis | None = None
+    lead: Lead | None = None
+    signals: dict[str, float] = field(default_factory=dict)
+    answerability: float | None = None
+    reason: str = ""
     missing_outlets: list[str] = field(default_factory=list)
     abstain: bool = False
     timings: dict[str, float] = field(default_factory=dict)
@@ -157,26 +170,66 @@ class AnswerChain:
             sentence_vectors=self.sentence_vectors,
             clauses=clauses,
         )
+        state.analysis = analyze(state.standalone)
+        reading = None
+        if state.analysis.is_yes_no:
+            reading = read_parts(
+                state.standalone, state.ranked, self._score_parts(state.ranked), state.sources
+            )
+            state.lead = decide(state.standalone, reading, state.sources) if reading else None
+        else:
+            state.lead = build_lead(state.analysis, state.ranked, state.sources)
         texts = [t for h in state.hits for t in (h.chunk.text, h.article.title, h.article.source)]
         state.specifics = check_specifics(state.standalone, texts, self.document_frequency)
         if self.unknown_outlets is not None:
             state.missing_outlets = self.unknown_outlets(state.standalone)
-        best = state.ranked[0].score if state.ranked else 0.0
-        state.abstain = (
-            bool(state.missing_outlets)
-            or best < self.config.abstain_threshold
-            or bool(state.specifics.absent)
-            or state.specifics.missing_share > self.config.max_missing_share
+        state.signals = signals(
+            state.analysis,
+            state.ranked,
+            texts,
+            state.lead,
+            state.missing_outlets,
+            state.specifics.missing_share,
+            self.document_frequency,
+            self._masked_scores(state),
         )
+        if reading is not None:
+            state.signals.update(reading.features(state.standalone))
+        model = load_model()
+        state.answerability = round(model.probability(state.signals), 4)
+        # attributing a report to an outlet the store does not hold is decisive on its own
+        state.abstain = bool(state.missing_outlets) or state.answerability < model.threshold
+        if state.abstain:
+            absent = missing_entities(state.analysis, self.document_frequency)
+            state.reason = reason(state.analysis, state.signals, absent)
         state.timings["pack"] = _ms(time.perf_counter() - started)
         return state
+
+    def _masked_scores(self, state: State) -> list[float]:
+        """The best sentences scored against the question with its entities masked (a signal)."""
+        if state.analysis is None or not state.ranked:
+            return []
+        masked = masked_question(state.analysis)
+        if masked == state.analysis.question or not masked:
+            return [r.score for r in state.ranked[:MASKED_SENTENCES]]
+        scores = score_against(
+            [masked], state.ranked[:MASKED_SENTENCES], self.embedder, self.config.evidence_dense_weight
+        )
+        return [float(x) for x in scores[:, 0]]
+
+    def _score_parts(self, ranked: Sequence[Scored]) -> Callable[[list[str]], np.ndarray]:
+        dense = self.config.evidence_dense_weight
+        return lambda parts: score_against(parts, ranked, self.embedder, dense)
 
     def _generate(self, states: Iterator[State]) -> Iterator[StreamEvent | _Drafted]:
         state = _last(states)
         started = time.perf_counter()
         parts: list[str] = []
         if not state.abstain:
-            context = Context(state.standalone, state.sources, state.ranked)
+            lead = None if self.generator.writes_lead else state.lead
+            if lead is not None:
+                yield StreamEvent(delta=lead.render(lambda item: item.n) + "\n")
+            context = Context(state.standalone, state.sources, state.ranked, lead)
             for delta in self.generator.draft(context):
                 if delta:
                     parts.append(delta)
@@ -205,9 +258,11 @@ class AnswerChain:
             filters=state.input.filters or Filters(),
             standalone_question=state.standalone,
             backend=self.generator.name,
+            answerability=state.answerability,
+            signals=dict(state.signals),
         )
         if state.abstain or says_cannot_answer(draft):
-            return _abstained(answer, state.hits, state.missing_outlets)
+            return _abstained(answer, state.hits, state.missing_outlets, state.reason)
         pool = [(r.n, r.evidence) for r in state.ranked]
         vectors = np.stack([r.vector for r in state.ranked]) if state.ranked else None
         verified = self.verifier.verify(draft, pool, vectors)
@@ -220,18 +275,46 @@ class AnswerChain:
             verified.citations,
             verified.unsupported,
         )
+        if state.lead is not None and not self.generator.writes_lead:
+            text = f"{_render_lead(state.lead, answer.citations)}\n{answer.text}"
+            answer.text, answer.citations = _renumber(text, answer.citations)
         return answer
 
 
+def _render_lead(lead: Lead, citations: list[Citation]) -> str:
+    """The lead with the answer's citation numbers; a sentence it cites that the body does not quote
+    becomes a citation of its own (the lead's spans are verbatim in those sentences by construction)."""
+    index = {(c.article_id, c.start): c.n for c in citations}
+
+    def number(item: Scored) -> int:
+        key = (item.evidence.hit.article.id, item.evidence.start)
+        if key not in index:
+            index[key] = len(citations) + 1
+            citations.append(cite(index[key], item.evidence, relevance(item)))
+        return index[key]
+
+    return lead.render(number)
+
+
+def _renumber(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]:
+    """Citations numbered in the order the text first cites them (the lead's come first)."""
+    order = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", text)))
+    by_n = {c.n: c for c in citations}
+    order += [c.n for c in citations if c.n not in order]
+    new = {old: i for i, old in enumerate((n for n in order if n in by_n), start=1)}
+    renumbered = re.sub(r"\[(\d+)\]", lambda m: f"[{new.get(int(m.group(1)), int(m.group(1)))}]", text)
+    return renumbered, [replace(by_n[old], n=n) for old, n in new.items()]
+
+
 def _abstained(
-    answer: Answer, hits: Sequence[Hit], missing_outlets: Sequence[str] = (), n: int = 3
+    answer: Answer, hits: Sequence[Hit], missing_outlets: Sequence[str] = (), why: str = "", n: int = 3
 ) -> Answer:
     closest: dict[str, ArticleMeta] = {}
     for hit in sorted(hits, key=lambda h: h.rank or 0):
         closest.setdefault(hit.article.id, hit.article)
     answer.closest = list(closest.values())[:n]
     named = [f"{a.title} ({a.source}, {a.published_at[:10]})" for a in answer.closest]
-    answer.text = abstain_message(named, missing_outlets)
+    answer.text = abstain_message(named, missing_outlets, why)
     answer.abstained = True
     answer.citations = []
     return answer

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     )
     fetch_allow_private: list[IPvAnyNetwork] = Field(
         default_factory=list,
-        description='Networks URL inputs may be fetched from besides public addresses (JSON list of CIDR, '
+        description="Networks URL inputs may be fetched from besides public addresses (JSON list of CIDR, "
         'e.g. ["10.0.0.0/8"]); loopback, private, link-local... are refused unless listed here.',
     )
     ingest_batch_chunks: int = Field(256, ge=1, description="Chunks embedded and written per batch.")

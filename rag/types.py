@@ -169,6 +169,8 @@ class Answer:
     standalone_question: str = ""
     closest: list[ArticleMeta] = field(default_factory=list)  # listed when the assistant abstains
     backend: str = ""  # the answer backend that wrote ``text``
+    answerability: float | None = None  # the calibrated probability that the evidence answers it
+    signals: dict[str, float] = field(default_factory=dict)  # what that probability was computed from
 
     def to_dict(self, include_hits: bool = False) -> dict[str, Any]:
         data = asdict(self)

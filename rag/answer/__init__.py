@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from rag.answer.abstain import ABSTAIN_TEXT
 from rag.answer.context import Source
 from rag.citations import Evidence
 from rag.types import Turn
+
+if TYPE_CHECKING:
+    from rag.answer.lead import Lead
 
 
 @dataclass
@@ -47,12 +50,15 @@ class Context:
     question: str
     sources: list[Source]
     ranked: list[Scored] = field(default_factory=list)  # best first
+    lead: Lead | None = None  # the direct answer the chain states first (see rag.answer.lead)
 
 
 class AnswerGenerator(Protocol):
     """A backend: drafts a cited answer from a :class:`Context`, streamed as text deltas."""
 
     name: str
+    writes_lead: bool
+    """True when the backend states the answer itself; False when the chain's extractive lead goes first."""
 
     def draft(self, context: Context) -> Iterator[str]:
         """Yield the answer text piece by piece, with ``[n]`` after each sentence."""

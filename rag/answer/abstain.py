@@ -117,13 +117,16 @@ def says_cannot_answer(text: str) -> bool:
     return bool(_CANNOT.search(first) and _ANSWER_WORDS.search(first)) and len(plain) < 400
 
 
-def abstain_message(closest: Sequence[str], missing_outlets: Sequence[str] = ()) -> str:
-    """The plain abstention text, naming the outlets the store lacks and the closest articles."""
+def abstain_message(closest: Sequence[str], missing_outlets: Sequence[str] = (), why: str = "") -> str:
+    """The abstention text: why in one line (the outlets the store lacks, or ``why``: "No article
+    gives the contract price."), then the closest articles."""
     text = ABSTAIN_TEXT
     if missing_outlets:
         names = list(missing_outlets)
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
         text += f" No ingested article is from {listed}."
+    elif why:
+        text += f" {why}"
     if closest:
-        text += f" The closest articles are: {'; '.join(closest[:3])}."
+        text += f" Closest: {'; '.join(closest[:3])}."
     return text

@@ -73,6 +73,7 @@ class ExtractiveGenerator:
     """Quotes the best evidence sentences of the relevant sources (see the module doc)."""
 
     name = "extractive"
+    writes_lead = False  # it quotes; the chain's lead (rag.answer.lead) states the answer
 
     def __init__(
         self,
@@ -119,6 +120,8 @@ class ExtractiveGenerator:
             per_source[item.n] = per_source.get(item.n, 0) + 1
             return True
 
+        for item in context.lead.cited if context.lead else []:  # the sentences the lead cites
+            take(item)
         for item in ranked:  # the best sentence of each relevant source
             score = self.score(item)
             if item.n not in per_source and (score >= floor or (item.n in named and score >= self.min_score)):

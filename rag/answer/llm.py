@@ -29,6 +29,8 @@ class ChatClient(Protocol):
 class ChatGenerator:
     """An :class:`~rag.answer.AnswerGenerator` that asks an LLM for a cited answer."""
 
+    writes_lead = True
+
     def __init__(self, name: str, client: ChatClient, max_sentences: int = 5) -> None:
         self.name = name
         self.client = client

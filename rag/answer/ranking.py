@@ -99,3 +99,14 @@ def _scores(
     words = set(content_words(text))
     lexical = np.array([lexical_overlap(words, s) for s in sentence_words], dtype=np.float32)
     return np.asarray(dense_weight * dense + (1 - dense_weight) * lexical, dtype=np.float32)
+
+
+def score_against(
+    texts: Sequence[str], ranked: Sequence[Scored], embedder: Embedder, dense_weight: float = 0.5
+) -> np.ndarray:
+    """The ranking's score of every ranked sentence against each of ``texts`` (rows: sentences)."""
+    if not ranked or not texts:
+        return np.zeros((len(ranked), len(texts)), dtype=np.float32)
+    words = [frozenset(content_words(r.evidence.text)) for r in ranked]
+    vectors = np.stack([r.vector for r in ranked])
+    return np.stack([_scores(t, words, vectors, embedder, dense_weight) for t in texts], axis=1)

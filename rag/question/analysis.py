@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rag.question.answer_types import AnswerType, classify, predicate
 from rag.question.entities import Entity, QuestionDate, find_dates, find_entities
 from rag.question.nlp import parse
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class QuestionAnalysis:
     predicate: str
     entities: tuple[Entity, ...]
     dates: tuple[QuestionDate, ...]
+    focus_phrase: str = ""  # the focus with its modifiers, as written: "contract price"
 
     @property
     def is_yes_no(self) -> bool:
@@ -58,4 +63,20 @@ def _analyze(question: str, now: datetime) -> QuestionAnalysis:
         predicate=predicate(doc),
         entities=find_entities(doc),
         dates=find_dates(doc, now),
+        focus_phrase=_focus_phrase(doc, focus),
     )
+
+
+def _focus_phrase(doc: Doc, focus: str) -> str:
+    """The focus noun with its compound and adjective modifiers ("contract price"), else the focus."""
+    token = next((t for t in doc if t.lemma_.lower() == focus and t.pos_ in {"NOUN", "PROPN"}), None)
+    if token is None:
+        return focus
+    modifiers = [
+        c.i
+        for c in token.lefts
+        if (c.dep_ in {"compound", "amod", "nmod"} and c.lower_ not in {"many", "much"})
+        or (c.dep_ == "nummod" and any(ch.isalpha() for ch in c.text))  # a model code: "FA-50 jets"
+    ]
+    start = min([token.i, *modifiers])
+    return doc[start : token.i + 1].text

@@ -66,6 +66,19 @@ FOCUS_TYPES: dict[AnswerType, frozenset[str]] = {
     AnswerType.PERCENT: frozenset(_words("percentage percent proportion rate share")),
     AnswerType.QUANTITY: frozenset(_words("number count total quantity amount size length height age")),
 }
+AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ee")
+# Nouns with those endings that name things, not people.
+NOT_AGENTS = frozenset(
+    _words(
+        "number order paper matter letter center centre chapter quarter error factor sector monitor "
+        "computer offer power tower border corner winter summer answer character register trailer "
+        "counter filter folder printer server router charger speaker sticker poster banner cover "
+        "motor mirror indicator reactor tractor vector meteor calendar dollar behavior behaviour "
+        "favor favour honor honour rumor rumour interior exterior colour color floor door manner "
+        "fee committee guarantee degree jubilee coffee trustee playlist checklist "
+        "shortlist wishlist christian median"
+    )
+)
 # Nouns that only point at another one: "the *name* of the agency" asks for an agency.
 LIGHT_NOUNS = frozenset(_words("name kind type sort form identity title"))
 # "Who published ..." asks for an organisation: the verb's agent noun becomes the focus.
@@ -132,7 +145,7 @@ def how_type(doc: Doc, wh: Token) -> tuple[AnswerType, str]:
     if after.lower_ in {"many", "much"}:
         counted = after.head if after.head.pos_ in {"NOUN", "PROPN"} and after.head.i != wh.i else None
         focus = counted.lemma_.lower() if counted is not None else ""
-        if focus in FOCUS_TYPES[AnswerType.MONEY]:
+        if focus in FOCUS_TYPES[AnswerType.MONEY] or (after.lower_ == "much" and focus in MONEY_VERBS):
             return AnswerType.MONEY, focus
         if after.lower_ == "much" and counted is None and any(t.lemma_.lower() in MONEY_VERBS for t in doc):
             return AnswerType.MONEY, predicate(doc)
@@ -152,8 +165,13 @@ def predicate(doc: Doc) -> str:
 
 
 def typed_focus(noun: Token) -> AnswerType | None:
+    """The type a focus noun asks for: from the lists above, else an agent noun ("adviser", "defender",
+    "economist", "historian", "nominee") asks for a person."""
     lemma = noun.lemma_.lower()
-    return next((kind for kind, words in FOCUS_TYPES.items() if lemma in words), None)
+    kind = next((kind for kind, words in FOCUS_TYPES.items() if lemma in words), None)
+    if kind is None and len(lemma) >= 6 and lemma.endswith(AGENT_SUFFIXES) and lemma not in NOT_AGENTS:
+        return AnswerType.PERSON
+    return kind
 
 
 def classify(doc: Doc) -> tuple[AnswerType, str]:

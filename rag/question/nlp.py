@@ -37,7 +37,7 @@ WEIGHT_SHA256 = {
 _load_lock = threading.Lock()
 # spaCy does not promise that one pipeline may parse from several threads at once (the vocab's string
 # store grows as it reads); questions take a few ms, so they are parsed one at a time.
-_parse_lock = threading.Lock()
+parse_lock = threading.Lock()
 _nlp: Language | None = None
 
 
@@ -101,5 +101,5 @@ def load_pipeline() -> Language:
 def parse(text: str) -> Doc:
     """Tag, parse and find the entities of ``text`` (memoised: follow-ups re-read earlier turns)."""
     nlp = load_pipeline()
-    with _parse_lock:
+    with parse_lock:
         return nlp(text)

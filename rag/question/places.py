@@ -1,4 +1,4 @@
-"""Country names, demonyms and common alternative names, both ways: "South Korean" <-> "South Korea".
+"""Country names, demonyms, capitals and alternative names, both ways: "South Korean" <-> "South Korea".
 
 The table comes from the ``countryinfo`` package (names, demonyms and alternative spellings of ~250
 countries and territories); only a few nicknames that no data package carries are listed here.
@@ -21,6 +21,7 @@ NICKNAMES = {
     "U.S.": "United States",
     "U.S.A.": "United States",
     "U.K.": "United Kingdom",
+    "Washington": "United States",  # the capital as countryinfo spells it is "Washington D.C."
 }
 # ISO codes such as "IQ" or "NO" collide with ordinary words; only these well-known ones name a country.
 KNOWN_CODES = {"US", "USA", "UK", "UAE", "DRC", "PRC", "ROK", "DPRK"}
@@ -33,11 +34,12 @@ class Place:
 
     name: str
     demonym: str | None
+    capital: str | None = None
 
     @property
     def forms(self) -> tuple[str, ...]:
-        """The name first, then the demonym when it differs."""
-        return (self.name,) if not self.demonym or self.demonym == self.name else (self.name, self.demonym)
+        """The name first, then the demonym and the capital (news writes "Seoul" for South Korea)."""
+        return tuple(dict.fromkeys(f for f in (self.name, self.demonym, self.capital) if f))
 
 
 @cache
@@ -47,20 +49,24 @@ def place_index() -> dict[str, Place]:
 
     index: dict[str, Place] = {}
     aliases: list[tuple[str, Place]] = []
+    capitals: list[tuple[str, Place]] = []
     for info in CountryInfo.all().values():
         name = str(info.get("name") or "").strip()
         if not name:
             continue
         demonym = str(info.get("demonym") or "").strip() or None
-        place = Place(name, demonym)
+        capital = str(info.get("capital") or "").strip() or None
+        place = Place(name, demonym, capital)
         index.setdefault(name, place)
         if demonym:
             index.setdefault(demonym, place)
+        if capital:
+            capitals.append((capital, place))
         for alias in info.get("altSpellings") or []:
             alias = str(alias).strip()
             if alias and alias.isascii() and (not _ISO_CODE.match(alias) or alias in KNOWN_CODES):
                 aliases.append((alias, place))
-    for alias, place in aliases:  # names and demonyms win over alternative spellings
+    for alias, place in [*aliases, *capitals]:  # names and demonyms win over other spellings and capitals
         index.setdefault(alias, place)
     for nickname, name in NICKNAMES.items():
         if name in index:

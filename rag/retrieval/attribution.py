@@ -24,6 +24,12 @@ _AFTER_NOUN = re.compile(
     rf"\b(?:{_NOUN}|another(?: one)?|one|reported|published|written|covered)\s+"
     rf"(?:by\s+|from\s+|in\s+)(?:both\s+)?{_QUOTE}(?P<name>(?:the\s+)?{_NAME}){_QUOTE}"
 )
+# "What did Bloomberg report about ...?": the outlet as the subject of a reporting verb ("say" and
+# "write" are left out: people say and write things too).
+_SUBJECT = re.compile(
+    rf"\b(?i:did|does|do|has|have|had)\s+{_QUOTE}(?P<name>(?:the\s+)?{_NAME}){_QUOTE}\s+"
+    r"(?:report|publish|cover)(?:ed|s)?\b"
+)
 # Capitalised words that start a name match but never name an outlet.
 _NOT_OUTLETS = frozenset(
     """a an the this that these those its his her their our my your another one both each either
@@ -35,7 +41,7 @@ _NOT_OUTLETS = frozenset(
 def attributed_names(question: str) -> list[str]:
     """Names the question attributes an article or report to (without a leading "The"), in order, once."""
     found: list[tuple[int, str]] = []
-    for pattern in (_BEFORE_NOUN, _AFTER_NOUN):
+    for pattern in (_BEFORE_NOUN, _AFTER_NOUN, _SUBJECT):
         for match in pattern.finditer(question):
             for name in re.split(r"\s+and\s+", match.group("name")):
                 bare = re.sub(r"^(?:The|the)\s+", "", name.strip(" .,'’\""))

@@ -99,7 +99,12 @@ def test_comparison_sets_each_side_next_to_the_other(assistant: Assistant) -> No
     )
     answer = assistant.ask(q)
     assert not answer.abstained
-    lines = answer.text.splitlines()
+    verdict, *lines = answer.text.splitlines()
+    assert verdict.split(":")[0].split(" [")[0] in {
+        "Yes",
+        "No",
+        "The sources do not settle this; what each says",
+    }
     assert lines[0].startswith("The New York Times:") and "Poyer" in lines[0]
     assert any(line.startswith("Sporting News:") and "Ravens" in line for line in lines[1:])
     assert {c.source for c in answer.citations} >= {"The New York Times", "Sporting News"}

@@ -63,7 +63,7 @@ def test_demonyms_and_nicknames_map_to_places() -> None:
     by_text = {e.text: e for e in agency.entities}
     assert by_text["South Korean"].place == "South Korea"
     assert "South Korea" in by_text["South Korean"].forms
-    assert by_text["Iraq"].forms == ("Iraq", "Iraqi")
+    assert by_text["Iraq"].forms == ("Iraq", "Iraqi", "Baghdad")  # the capital stands for the country in news
     assert agency.places == ("South Korea", "Iraq")
     kiwi = analyze("Is a Kiwi firm behind the deal?", now=NOW)
     assert kiwi.places == ("New Zealand",)
@@ -91,3 +91,16 @@ def test_dates_absolute_and_relative() -> None:
 def test_analysis_is_memoised_per_question() -> None:
     first = analyze("Did Bloomberg report on IQDEX?", now=NOW)
     assert analyze("Did Bloomberg report on IQDEX?", now=NOW) is first
+
+
+def test_an_agent_noun_asks_for_a_person_and_a_thing_noun_does_not() -> None:
+    assert analyze("Which Novus Capital adviser commented on the market?").answer_type is AnswerType.PERSON
+    assert analyze("Which EU commissioner sent Musk a letter?").answer_type is AnswerType.PERSON
+    assert analyze("Which member of the board resigned?").answer_type is AnswerType.PERSON
+    assert analyze("Which chapter of the report covers Iraq?").answer_type is not AnswerType.PERSON
+
+
+def test_how_much_with_a_money_verb_asks_for_money_and_capitals_name_their_country() -> None:
+    assert analyze("How much did Star Entertainment raise?").answer_type is AnswerType.MONEY
+    seoul = next(e for e in analyze("What did Seoul offer Baghdad?").entities if e.text == "Seoul")
+    assert seoul.place == "South Korea" and "South Korea" in seoul.forms

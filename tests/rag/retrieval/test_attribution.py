@@ -56,3 +56,10 @@ def test_store_outlets_people_and_dates_are_not_flagged(question: str) -> None:
 def test_names_come_in_question_order_once() -> None:
     question = "Does a Bloomberg article agree with a Reuters report, and with the report by Bloomberg?"
     assert attributed_names(question) == ["Bloomberg", "Reuters"]
+
+
+def test_an_outlet_as_the_subject_of_a_reporting_verb_is_attributed() -> None:
+    assert attributed_names("What did Bloomberg report about IQDEX?") == ["Bloomberg"]
+    assert attributed_names("Has The Verge covered the trial?") == ["Verge"]
+    assert attributed_names("Did TechCrunch report on the deal first?") == ["TechCrunch"]
+    assert attributed_names("What did Sam Altman say about OpenAI?") == []  # people say things too

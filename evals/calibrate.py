@@ -1,0 +1,189 @@
+"""Refit the answerability model (rag/answer/answerability.json) on the calibration questions.
+
+``python -m evals.calibrate`` asks every calibration question through ``Assistant.ask`` and records the
+answerability signals the chain computed (``Answer.signals``) with the question's label (answerable or
+not), then fits a logistic regression (scikit-learn, a dev dependency: only refitting needs it),
+cross-validates it (5 folds, stratified by group and label) and picks the threshold: the highest one
+whose out-of-fold false abstention on answerable questions stays within ``--max-false-abstention``
+(default 0.05). It writes the coefficients, threshold and the cross-validated rates per group to
+``rag/answer/answerability.json`` and a table to ``evals/results/calibration.md``.
+
+The questions: the MultiHop-RAG dev set over its corpus (``null_query`` ones are unanswerable) and the
+near-miss set (``evals/gold/nearmiss.jsonl``) on each of its three store sizes. ``--features FILE``
+reuses the signals of an earlier run (``--save-features FILE`` writes them); signals do not depend on
+the model, so a refit after changing only the features' weighting needs no new run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from evals.datasets import Query, load_queries
+from evals.nearmiss import CACHE, CORPUS_FILE, STORE_KINDS, load_nearmiss, store_corpus
+from rag.answer.answerability import FEATURES, MODEL_FILE
+from rag.settings import Settings, load_settings
+
+RESULTS = Path(__file__).resolve().parent / "results" / "calibration.md"
+DEV_QUERIES = Path("multihop_rag") / "dev_queries.json"
+
+
+def collect(settings: Settings, dev_limit: int | None = None) -> list[dict[str, Any]]:
+    """One row per calibration question: group, id, label and the chain's signals."""
+    from evals.runner import ask
+    from evals.stores import open_store
+
+    rows: list[dict[str, Any]] = []
+    nearmiss = load_nearmiss()
+    for kind in STORE_KINDS:
+        assistant, _ = open_store(store_corpus(kind, settings.data_dir, CACHE / kind), settings, CACHE / kind)
+        for q in (q for q in nearmiss if q.store == kind):
+            query = Query(q.qid, q.question, q.answer, q.kind, dataset="nearmiss")
+            rows.append(_row(f"nearmiss-{kind}", query, q.kind == "answerable", *ask(assistant, query)))
+        print(f"collected nearmiss-{kind}", file=sys.stderr)
+    seed = next((p for p in sorted((CACHE / "corpus").glob("*")) if (p / "chroma").is_dir()), None)
+    assistant, _ = open_store([settings.data_dir / CORPUS_FILE], settings, seed=seed)
+    dev = load_queries(settings.data_dir / DEV_QUERIES)[:dev_limit]
+    for query in dev:
+        rows.append(_row("dev", query, query.answerable, *ask(assistant, query)))
+    print("collected dev", file=sys.stderr)
+    return rows
+
+
+def _row(group: str, query: Query, answerable: bool, answer: Any, error: str) -> dict[str, Any]:
+    return {
+        "group": group,
+        "id": query.qid,
+        "question": query.question,
+        "answerable": answerable,
+        "signals": answer.signals,
+        "error": error,
+    }
+
+
+def fit(rows: Sequence[dict[str, Any]], max_false_abstention: float, folds: int = 5) -> dict[str, Any]:
+    """Cross-validated fit: the model file's content, with out-of-fold rates per group."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    x = np.array([[float(r["signals"].get(f, 0.0)) for f in FEATURES] for r in rows])
+    y = np.array([int(r["answerable"]) for r in rows])
+    strata = np.array([f"{r['group']}:{int(r['answerable'])}" for r in rows])
+    weights = _group_weights(rows)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    x = (x - mean) / scale  # standardised, so the penalty treats every feature alike
+    model = LogisticRegression(C=1.0, max_iter=2000)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    oof = np.zeros(len(rows))
+    for train, test in splitter.split(x, strata):
+        model.fit(x[train], y[train], sample_weight=weights[train])
+        oof[test] = model.predict_proba(x[test])[:, 1]
+    threshold = _threshold(oof, y, max_false_abstention)
+    model.fit(x, y, sample_weight=weights)
+    return {
+        "version": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "weights": {f: round(float(w), 4) for f, w in zip(FEATURES, model.coef_[0] / scale, strict=True)},
+        "intercept": round(float(model.intercept_[0] - np.sum(model.coef_[0] * mean / scale)), 4),
+        "threshold": round(threshold, 4),
+        "fitted_on": {g: _counts(rows, g) for g in sorted({r["group"] for r in rows})},
+        "cross_validated": _rates(rows, oof, threshold),
+        "refit": "python -m evals.calibrate",
+    }
+
+
+def _group_weights(rows: Sequence[dict[str, Any]]) -> Any:
+    """Every (group, label) cell weighs the same in total: the near-miss set counts as much as dev."""
+    import numpy as np
+
+    cells: dict[str, int] = {}
+    for r in rows:
+        cells[f"{r['group']}:{r['answerable']}"] = cells.get(f"{r['group']}:{r['answerable']}", 0) + 1
+    return np.array([len(rows) / (len(cells) * cells[f"{r['group']}:{r['answerable']}"]) for r in rows])
+
+
+def _threshold(probabilities: Any, labels: Any, max_false_abstention: float) -> float:
+    """The highest threshold whose false abstention (answerable below it) is within the bound."""
+    answerable = sorted(float(p) for p, y in zip(probabilities, labels, strict=True) if y == 1)
+    allowed = int(max_false_abstention * len(answerable))
+    return answerable[allowed] if answerable else 0.5
+
+
+def _counts(rows: Sequence[dict[str, Any]], group: str) -> dict[str, int]:
+    own = [r for r in rows if r["group"] == group]
+    return {
+        "answerable": sum(r["answerable"] for r in own),
+        "unanswerable": sum(not r["answerable"] for r in own),
+    }
+
+
+def _rates(
+    rows: Sequence[dict[str, Any]], probabilities: Any, threshold: float
+) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for group in sorted({r["group"] for r in rows}):
+        own = [(r, float(p)) for r, p in zip(rows, probabilities, strict=True) if r["group"] == group]
+        yes = [p for r, p in own if r["answerable"]]
+        no = [p for r, p in own if not r["answerable"]]
+        out[group] = {
+            "answered": round(sum(p >= threshold for p in yes) / len(yes), 3) if yes else float("nan"),
+            "abstention_recall": round(sum(p < threshold for p in no) / len(no), 3) if no else float("nan"),
+        }
+    return out
+
+
+def table(model: dict[str, Any]) -> str:
+    """The calibration result as Markdown."""
+    lines = [
+        "# Answerability calibration",
+        "",
+        f"Fitted {model['version']} by `{model['refit']}`; threshold {model['threshold']}.",
+        "Rates are out-of-fold (5-fold cross-validation): answerable questions answered, unanswerable",
+        "(dev null questions, near-miss questions) abstained.",
+        "",
+        "| group | answerable / unanswerable | answered (cv) | abstention recall (cv) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for group, rates in model["cross_validated"].items():
+        counts = model["fitted_on"][group]
+        lines.append(
+            f"| {group} | {counts['answerable']} / {counts['unanswerable']} | {rates['answered']} | "
+            f"{rates['abstention_recall']} |"
+        )
+    lines += ["", "| feature | weight |", "| --- | --- |"]
+    lines += [f"| {f} | {w} |" for f, w in model["weights"].items()]
+    lines.append(f"| (intercept) | {model['intercept']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line (see the module doc)."""
+    parser = argparse.ArgumentParser(prog="python -m evals.calibrate", description=__doc__.split("\n")[0])
+    parser.add_argument("--features", type=Path, help="reuse the signals saved by an earlier run")
+    parser.add_argument("--save-features", type=Path, help="write the collected signals here (JSONL)")
+    parser.add_argument("--max-false-abstention", type=float, default=0.05)
+    parser.add_argument("--dev-limit", type=int, help="only the first N dev questions (a quick look)")
+    parser.add_argument("--model", type=Path, default=MODEL_FILE, help="where to write the model")
+    args = parser.parse_args(argv)
+    if args.features:
+        rows = [json.loads(line) for line in args.features.read_text(encoding="utf-8").splitlines() if line]
+    else:
+        rows = collect(load_settings(), args.dev_limit)
+        if args.save_features:
+            args.save_features.parent.mkdir(parents=True, exist_ok=True)
+            args.save_features.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    model = fit(rows, args.max_false_abstention)
+    args.model.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(table(model), encoding="utf-8")
+    print(table(model))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,207 @@
+"""Answerability: one calibrated decision on whether the evidence answers the question.
+
+The chain measures a few signals of the evidence against the question (:func:`signals`): how close the
+best sentence is, whether every part of a multi-part question has its sentence, how many of the
+question's entities the evidence names (in any of their forms: "South Korean" is found as "South
+Korea"), whether an entity or an outlet is absent from the whole store, and, for a question that asks for
+a person, place, date or amount, whether the evidence holds a span of that type, next to the question's
+focus word. A logistic regression folds them into the probability that the question is answerable. Its
+coefficients and threshold live in ``answerability.json`` beside this module, fitted and cross-validated
+by ``python -m evals.calibrate`` on the MultiHop-RAG dev set and our near-miss set
+(``evals/gold/nearmiss.jsonl``) asked of three store sizes; that file records the data it was fitted on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rag.answer import Scored
+from rag.answer.abstain import tokens
+from rag.answer.attachment import attached
+from rag.answer.lead import FOCUS_BONUS, Lead, Value, relevance
+from rag.answer.spans import LABELS
+from rag.question.analysis import QuestionAnalysis
+from rag.question.answer_types import AnswerType
+
+MODEL_FILE = Path(__file__).with_name("answerability.json")
+FEATURES = (
+    "best",
+    "claim_min",
+    "entity_share",
+    "entity_absent",
+    "outlet_missing",
+    "specifics_missing",
+    "typed",
+    "value_found",
+    "value_near",
+    "value_score",
+    "focus_seen",
+    "yes_no",
+    "masked_best",
+    "value_rel",
+    "value_attached",
+)
+_FOCUS_SENTENCES = 5
+
+
+@dataclass(frozen=True)
+class Model:
+    """The fitted logistic regression: one weight per feature, an intercept and the decision threshold."""
+
+    weights: dict[str, float]
+    intercept: float
+    threshold: float
+    version: str = ""
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@cache
+def load_model(path: Path = MODEL_FILE) -> Model:
+    """The calibrated model (read once per process)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Model(
+        weights={k: float(v) for k, v in data["weights"].items()},
+        intercept=float(data["intercept"]),
+        threshold=float(data["threshold"]),
+        version=str(data.get("version", "")),
+    )
+
+
+def signals(
+    analysis: QuestionAnalysis,
+    ranked: Sequence[Scored],
+    evidence_texts: Iterable[str],
+    lead: Lead | None,
+    missing_outlets: Sequence[str],
+    specifics_missing: float,
+    document_frequency: Callable[[str], int] | None = None,
+    masked_scores: Sequence[float] = (),
+) -> dict[str, float]:
+    """The features the model reads (see :data:`FEATURES`), each in [0, 1] or a small score.
+
+    ``masked_scores``: the best sentences scored against the question with its entities masked
+    (:func:`masked_question`): what it asks of them, not who it names, so a sentence that merely
+    mentions the same people scores low.
+    """
+    vocabulary: set[str] = set()
+    for text in evidence_texts:
+        vocabulary.update(tokens(text))
+    entities = [e for e in analysis.entities if any(tokens(f) for f in e.forms)]
+    covered = [e for e in entities if any(_has(f, vocabulary) for f in e.forms)]
+    absent = document_frequency is not None and any(
+        all(_absent(f, document_frequency) for f in e.forms) for e in entities if e not in covered
+    )
+    best = ranked[0].score if ranked else 0.0
+    claim_count = len(ranked[0].claim_scores) if ranked else 0
+    claim_min = (
+        min(max(r.claim_scores[i] for r in ranked) for i in range(claim_count)) if claim_count else best
+    )
+    typed = analysis.answer_type in LABELS
+    value = lead.values[0] if lead is not None and lead.values else None
+    return {
+        "best": best,
+        "claim_min": claim_min,
+        "entity_share": len(covered) / len(entities) if entities else 1.0,
+        "entity_absent": float(absent),
+        "outlet_missing": float(bool(missing_outlets)),
+        "specifics_missing": specifics_missing,
+        "typed": float(typed),
+        "value_found": float(typed and value is not None),
+        "value_near": float(typed and value is not None and value.near_focus),
+        "value_score": min(value.score, 3.0) if typed and value is not None else 0.0,
+        "focus_seen": float(_focus_seen(analysis.focus, ranked)),
+        "yes_no": float(analysis.is_yes_no),
+        "masked_best": max(masked_scores, default=0.0),
+        "value_rel": _value_relevance(value, ranked) if typed else 0.0,
+        "value_attached": float(typed and value is not None and attached(analysis, value)),
+    }
+
+
+def masked_question(analysis: QuestionAnalysis) -> str:
+    """The question without its named entities: "What was the contract price of the helicopters sold?"."""
+    text = analysis.question
+    for entity in sorted(analysis.entities, key=lambda e: -e.start):
+        text = text[: entity.start] + text[entity.end :]
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _value_relevance(value: Value | None, ranked: Sequence[Scored]) -> float:
+    """How relevant the sentence stating the lead value is, against the best sentence (1.0: the same)."""
+    if value is None or not ranked:
+        return 0.0
+    best = max(relevance(r) for r in ranked)
+    return max(w for w, _ in value.support.values()) / (best * (1 + FOCUS_BONUS)) if best > 0 else 0.0
+
+
+def _has(form: str, vocabulary: set[str]) -> bool:
+    words = tokens(form)
+    return bool(words) and all(w in vocabulary for w in words)
+
+
+def _absent(form: str, document_frequency: Callable[[str], int]) -> bool:
+    """Whether some word of ``form`` (letters, longer than two) is in no stored chunk at all."""
+    return any(document_frequency(w) == 0 for w in tokens(form) if w.isalpha() and len(w) > 2)
+
+
+def _focus_seen(focus: str, ranked: Sequence[Scored]) -> bool:
+    """Whether a word starting like the focus ("price": "prices", "priced") is in the best sentences."""
+    if len(focus) < 3:
+        return False
+    pattern = re.compile(rf"\b{re.escape(focus[: max(4, len(focus) - 2)])}", re.IGNORECASE)
+    return any(pattern.search(r.evidence.text) for r in ranked[:_FOCUS_SENTENCES])
+
+
+def reason(analysis: QuestionAnalysis, features: dict[str, float], missing_entities: Sequence[str]) -> str:
+    """One line saying why the evidence does not answer: what is missing."""
+    if missing_entities:
+        return f"No article mentions {_listed(missing_entities)}."
+    if features.get("typed") and not features.get("value_near"):
+        return f"No article gives {_asked(analysis)}."
+    return "No article answers this."
+
+
+def _asked(analysis: QuestionAnalysis) -> str:
+    """What the question asks for, as a noun phrase: "the contract price", "the number of FA-50 jets"."""
+    kind, phrase = analysis.answer_type, analysis.focus_phrase
+    is_noun = phrase and phrase != analysis.predicate
+    if kind is AnswerType.QUANTITY and is_noun:
+        return f"the number of {phrase}"
+    if kind in _KIND_NOUNS and not is_noun:
+        return _KIND_NOUNS[kind]
+    return f"the {phrase}" if is_noun else "this"
+
+
+_KIND_NOUNS = {
+    AnswerType.DATE: "the date",
+    AnswerType.PLACE: "the place",
+    AnswerType.PERSON: "the person",
+    AnswerType.ORGANISATION: "the organisation",
+    AnswerType.MONEY: "the amount",
+    AnswerType.QUANTITY: "the number",
+    AnswerType.PERCENT: "the percentage",
+}
+
+
+def missing_entities(
+    analysis: QuestionAnalysis, document_frequency: Callable[[str], int] | None
+) -> list[str]:
+    """The question's entities that no stored article names in any form."""
+    if document_frequency is None:
+        return []
+    return [
+        e.text for e in analysis.entities if e.forms and all(_absent(f, document_frequency) for f in e.forms)
+    ]
+
+
+def _listed(names: Sequence[str]) -> str:
+    quoted = [f"“{n}”" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]

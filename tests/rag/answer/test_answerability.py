@@ -1,0 +1,57 @@
+"""Answerability signals and the fitted model: entities in any form, typed spans near the focus, reasons."""
+
+from __future__ import annotations
+
+import json
+
+from rag.answer.answerability import FEATURES, MODEL_FILE, load_model, reason, signals
+from rag.answer.lead import build_lead
+from rag.question.analysis import analyze
+from tests.rag.answer.test_extractive import scored, source
+
+SEED = (
+    "The Defense Acquisition Program Administration (DAPA) of South Korea recently confirmed these "
+    "discussions, which took place during the IQDEX 2025 defense exhibition held in Baghdad."
+)
+
+
+def test_a_demonym_or_a_capital_finds_its_country_in_the_evidence() -> None:
+    a = source(1, "OSINTSights", SEED)
+    ranked = [scored(a, 0.6, 0)]
+    for question in (
+        "Which South Korean agency confirmed the talks with Iraq?",
+        "Which agency confirmed Seoul's talks with Baghdad?",
+    ):
+        analysis = analyze(question)
+        got = signals(analysis, ranked, [SEED], build_lead(analysis, ranked, [a]), [], 0.0, lambda w: 1)
+        assert got["entity_share"] == 1.0, question
+
+
+def test_a_typed_question_without_a_value_near_its_focus_says_what_is_missing() -> None:
+    a = source(1, "OSINTSights", SEED)
+    ranked = [scored(a, 0.6, 0)]
+    analysis = analyze("What was the contract price of the helicopters South Korea sold to Iraq?")
+    got = signals(analysis, ranked, [SEED], build_lead(analysis, ranked, [a]), [], 0.0, lambda w: 1)
+    assert got["typed"] == 1.0 and got["value_found"] == 0.0 and got["value_near"] == 0.0
+    assert reason(analysis, got, []) == "No article gives the contract price."
+    assert (
+        reason(analyze("How many FA-50 jets will Iraq buy?"), got, [])
+        == "No article gives the number of FA-50 jets."
+    )
+    assert reason(analysis, got, ["Bloomberg"]) == "No article mentions “Bloomberg”."
+
+
+def test_an_entity_no_stored_chunk_names_is_absent() -> None:
+    a = source(1, "OSINTSights", SEED)
+    analysis = analyze("What did Kanika Ahuja say about IQDEX?")
+    frequency = {"kanika": 0, "ahuja": 0}
+    got = signals(analysis, [scored(a, 0.5, 0)], [SEED], None, [], 0.5, lambda w: frequency.get(w, 3))
+    assert got["entity_absent"] == 1.0 and got["entity_share"] < 1.0
+
+
+def test_the_model_file_names_every_feature_and_a_threshold() -> None:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert set(data["weights"]) <= set(FEATURES)
+    model = load_model()
+    assert 0.0 < model.threshold < 1.0
+    assert data["refit"] == "python -m evals.calibrate"

@@ -1,0 +1,68 @@
+"""The direct answer: the span of the expected type, its support across sources, and disagreement."""
+
+from __future__ import annotations
+
+from rag.answer.lead import build_lead, find_values
+from rag.question.analysis import analyze
+from tests.rag.answer.test_extractive import scored, source
+
+
+def test_the_lead_states_the_place_and_cites_its_sentence() -> None:
+    a = source(
+        1, "OSINTSights", "The talks took place during the IQDEX 2025 defense exhibition held in Baghdad."
+    )
+    b = source(2, "Reuters", "Officials from Seoul said the exhibition drew many visitors.")
+    lead = build_lead(analyze("Where was IQDEX 2025 held?"), [scored(a, 0.7, 0), scored(b, 0.4, 1)], [a, b])
+    assert lead is not None and lead.kind == "value"
+    assert lead.render(lambda item: item.n) == "Baghdad [1]."
+
+
+def test_a_value_the_question_names_is_never_the_answer() -> None:
+    a = source(1, "OSINTSights", "Iraq is weighing offers from South Korea and Turkey, said Lee Sang-hyun.")
+    lead = build_lead(
+        analyze("Which analyst commented on South Korea's offer to Iraq?"), [scored(a, 0.6, 0)], [a]
+    )
+    assert lead is not None
+    assert lead.values[0].text == "Lee Sang-hyun"
+    assert all(v.text not in {"South Korea", "Iraq"} for v in lead.values)
+
+
+def test_support_across_sources_wins_and_a_surname_joins_the_full_name() -> None:
+    a = source(1, "TechCrunch", "Sam Bankman-Fried was compared to Warren Buffett by investors.")
+    b = source(2, "The Verge", "Bankman-Fried told the jury he had made mistakes, Caroline Ellison said.")
+    c = source(3, "Fortune", "Prosecutors said Bankman-Fried used a front to access customer funds.")
+    ranked = [scored(a, 0.5, 0), scored(b, 0.5, 1), scored(c, 0.5, 2)]
+    values = find_values(
+        analyze("Who is the individual compared to Warren Buffett and tried for fraud?"), ranked, [a, b, c]
+    )
+    assert values[0].text == "Sam Bankman-Fried"
+    assert set(values[0].support) == {1, 2, 3}
+
+
+def test_sources_that_give_different_amounts_are_both_cited() -> None:
+    a = source(1, "Reuters", "The contract price was $92.7 million, the ministry said.")
+    b = source(2, "Bloomberg", "The deal carries a price of $93.7 million according to filings.")
+    lead = build_lead(
+        analyze("What was the price of the deal?"), [scored(a, 0.6, 0), scored(b, 0.58, 1)], [a, b]
+    )
+    assert lead is not None and lead.kind == "differ"
+    text = lead.render(lambda item: item.n)
+    assert text.startswith("Sources differ:") and "[1]" in text and "[2]" in text
+    assert "92.7" in text and "93.7" in text
+
+
+def test_one_amount_written_twice_is_not_a_disagreement() -> None:
+    a = source(1, "Reuters", "The contract price was $92.7 million, the ministry said.")
+    b = source(2, "Bloomberg", "Filings put the price at $92.7 million for the helicopters.")
+    lead = build_lead(
+        analyze("What was the price of the deal?"), [scored(a, 0.6, 0), scored(b, 0.58, 1)], [a, b]
+    )
+    assert lead is not None and lead.kind == "value" and "92.7" in lead.render(lambda item: item.n)
+
+
+def test_no_lead_without_a_span_of_the_expected_type() -> None:
+    a = source(1, "OSINTSights", "The talks covered helicopters, fighter jets and air defense systems.")
+    assert (
+        build_lead(analyze("What was the contract price of the helicopters?"), [scored(a, 0.6, 0)], [a])
+        is None
+    )

@@ -1,0 +1,65 @@
+"""Yes/no verdicts: "Yes" when each part is supported, "No" on evidence against, else no verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.answer import Scored
+from rag.answer.verdict import decide, read_parts
+from tests.rag.answer.test_extractive import scored, source
+
+
+def no_scores(parts: list[str]) -> np.ndarray:
+    raise AssertionError("the ranking's own claim scores should be used")
+
+
+def test_yes_when_every_part_has_its_sentence() -> None:
+    a = source(1, "TechCrunch", "Google paid $26 billion to be the default search engine.")
+    b = source(2, "The Verge", "Apple defended its search deal with Google in court.")
+    q = "Does TechCrunch report that Google paid billions, while The Verge says Apple defended the deal?"
+    ranked = [scored(a, 0.6, 0, (0.7, 0.2)), scored(b, 0.55, 1, (0.2, 0.65))]
+    reading = read_parts(q, ranked, no_scores)
+    assert reading is not None and len(reading.parts) == 2
+    lead = decide(q, reading, [a, b])
+    assert lead.kind == "yes" and lead.render(lambda i: i.n) == "Yes [1][2]."
+
+
+def test_a_part_with_nothing_close_gets_no_verdict_never_a_guessed_no() -> None:
+    a = source(1, "TechCrunch", "Google paid $26 billion to be the default search engine.")
+    b = source(2, "The Verge", "A new phone launched with a larger battery.")
+    q = "Does TechCrunch report that Google paid billions, while The Verge says Apple defended the deal?"
+    ranked = [scored(a, 0.6, 0, (0.7, 0.1)), scored(b, 0.3, 1, (0.1, 0.2))]
+    reading = read_parts(q, ranked, no_scores)
+    assert reading is not None
+    lead = decide(q, reading, [a, b])
+    assert lead.kind == "open"
+    assert lead.render(lambda i: i.n) == "The sources do not settle this; what each says [1][2]:"
+
+
+def test_the_order_of_two_reports_comes_from_their_dates() -> None:
+    a = source(1, "TechCrunch", "Google paid $26 billion to be the default search engine.")
+    b = source(2, "The Verge", "Apple defended its search deal with Google in court.")
+    a.article.published_at, b.article.published_at = "2023-11-13", "2023-09-26"
+    ranked: list[Scored] = [scored(a, 0.6, 0), scored(b, 0.55, 1)]
+
+    def sides(parts: list[str]) -> np.ndarray:
+        assert len(parts) == 2
+        return np.array([[0.7, 0.1], [0.1, 0.7]])
+
+    before = "Did TechCrunch report that Google paid billions before The Verge reported Apple's defense?"
+    reading = read_parts(before, ranked, sides)
+    assert reading is not None and reading.relation == "before"
+    assert decide(before, reading, [a, b]).kind == "no"  # TechCrunch's article came later
+    after = before.replace(" before ", " after ")
+    reading = read_parts(after, ranked, sides)
+    assert reading is not None
+    lead = decide(after, reading, [a, b])
+    assert lead.kind == "yes" and "2023-11-13" in lead.render(lambda i: i.n)
+
+
+def test_an_event_before_another_is_not_an_order_of_reports() -> None:
+    a = source(1, "Sporting News", "The Ravens defense must improve before facing the Bengals.")
+    q = "Does the Sporting News article say the Ravens defense must improve before the Bengals game?"
+    reading = read_parts(q, [scored(a, 0.7, 0)], lambda parts: np.array([[0.7, 0.7]]))
+    assert reading is not None
+    assert decide(q, reading, [a]).kind == "yes"
