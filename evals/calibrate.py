@@ -99,13 +99,19 @@ def fit(rows: Sequence[dict[str, Any]], max_false_abstention: float, folds: int 
 
 
 def _group_weights(rows: Sequence[dict[str, Any]]) -> Any:
-    """Every (group, label) cell weighs the same in total: the near-miss set counts as much as dev."""
+    """Four cells weigh the same in total: dev answerable, dev unanswerable, near-miss answerable and
+    near-miss unanswerable (the three store sizes pooled), so neither set nor label dominates. (Weighing
+    each store size as a cell of its own gave 21 seed questions the weight of 564 dev ones: cross-validated
+    dev abstention recall fell from 0.96 to 0.93 for no gain on the near-miss set.)"""
     import numpy as np
 
-    cells: dict[str, int] = {}
+    def cell(r: dict[str, Any]) -> tuple[bool, bool]:
+        return r["group"] == "dev", bool(r["answerable"])
+
+    cells: dict[tuple[bool, bool], int] = {}
     for r in rows:
-        cells[f"{r['group']}:{r['answerable']}"] = cells.get(f"{r['group']}:{r['answerable']}", 0) + 1
-    return np.array([len(rows) / (len(cells) * cells[f"{r['group']}:{r['answerable']}"]) for r in rows])
+        cells[cell(r)] = cells.get(cell(r), 0) + 1
+    return np.array([len(rows) / (len(cells) * cells[cell(r)]) for r in rows])
 
 
 def _threshold(probabilities: Any, labels: Any, max_false_abstention: float) -> float:

@@ -21,8 +21,9 @@ LABELS: dict[AnswerType, frozenset[str]] = {
     AnswerType.PLACE: frozenset({"GPE", "LOC", "FAC"}),
     AnswerType.DATE: frozenset({"DATE", "TIME"}),
     AnswerType.MONEY: frozenset({"MONEY"}),
-    # "How much did it raise?" is often parsed as a count: amounts of money and shares answer it too
-    AnswerType.QUANTITY: frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
+    # "How much did it raise?" is often parsed as a count, and spaCy calls durations ("20 years",
+    # "every fifteen minutes") dates: amounts, shares, dates and times may answer a count too
+    AnswerType.QUANTITY: frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"}),
     AnswerType.PERCENT: frozenset({"PERCENT"}),
 }
 _NER_PIPES = ("tok2vec", "ner")

@@ -188,3 +188,19 @@ def test_unreachable_llm_is_one_clear_error_in_the_api_and_the_cli(small_store: 
     assert out.returncode == 2
     assert out.stderr.strip().splitlines()[-1].startswith("error: the LLM endpoint")
     assert "Traceback" not in out.stderr
+
+
+def test_a_typed_question_leads_with_the_value_and_its_exact_citation(assistant: Assistant) -> None:
+    answer = assistant.ask("Which player led the Bills defense to three turnovers?")
+    assert not answer.abstained and answer.answerability is not None
+    lead, *quotes = answer.text.splitlines()
+    assert lead == "Jordan Poyer [1]."
+    assert "Jordan Poyer" in answer.citations[0].quote and quotes
+    check_exact(assistant, answer.citations)
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_a_detail_no_article_gives_abstains_and_says_what_is_missing(assistant: Assistant) -> None:
+    answer = assistant.ask("How much rain fell on Melbourne during the Sydney floods?")
+    assert answer.abstained and answer.citations == []
+    assert "No article mentions “Melbourne”." in answer.text and "Closest:" in answer.text
