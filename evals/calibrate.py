@@ -30,6 +30,17 @@ from rag.answer.answerability import FEATURES, MODEL_FILE
 from rag.settings import Settings, load_settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "calibration.md"
+YES_NO_RESULTS = RESULTS.with_name("yes-no.md")
+VERDICT_SIGNALS = (
+    "part_support",
+    "part_mean",
+    "part_gap",
+    "same_topic",
+    "parts",
+    "negated",
+    "best",
+    "claim_gap",
+)
 DEV_QUERIES = Path("multihop_rag") / "dev_queries.json"
 
 
@@ -61,6 +72,7 @@ def _row(group: str, query: Query, answerable: bool, answer: Any, error: str) ->
         "id": query.qid,
         "question": query.question,
         "answerable": answerable,
+        "gold": query.answer,
         "signals": answer.signals,
         "error": error,
     }
@@ -168,6 +180,42 @@ def table(model: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def yes_no_table(rows: Sequence[dict[str, Any]]) -> str:
+    """How well each verdict signal tells yes-gold from no-gold dev questions (ROC AUC; 0.5 is chance),
+    and a cross-validated logistic regression over all of them."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    own = [
+        r for r in rows if str(r.get("gold", "")).lower() in {"yes", "no"} and "part_support" in r["signals"]
+    ]
+    if len({str(r["gold"]).lower() for r in own}) < 2:
+        return "# Yes/no signals\n\nNo yes/no questions with both answers in the collected rows.\n"
+    y = np.array([str(r["gold"]).lower() == "yes" for r in own], dtype=int)
+    x = np.array([[float(r["signals"].get(f, 0.0)) for f in VERDICT_SIGNALS] for r in own])
+    z = (x - x.mean(axis=0)) / np.where(x.std(axis=0) == 0, 1.0, x.std(axis=0))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    model = LogisticRegression(class_weight="balanced", max_iter=2000)
+    cv = cross_val_predict(model, z, y, cv=folds, method="predict_proba")[:, 1]
+    lines = [
+        "# Yes/no signals",
+        "",
+        f"{len(own)} dev yes/no questions ({int(y.sum())} yes, {int(len(y) - y.sum())} no), measured by",
+        "`python -m evals.calibrate`. ROC AUC of each signal for telling a yes-gold question from a no-gold",
+        "one (0.5 is chance), and of a cross-validated logistic regression over all of them:",
+        "",
+        "| signal | ROC AUC |",
+        "| --- | --- |",
+        *(f"| {f} | {roc_auc_score(y, x[:, i]):.3f} |" for i, f in enumerate(VERDICT_SIGNALS)),
+        f"| logistic regression, 5-fold | {roc_auc_score(y, cv):.3f} |",
+        "",
+        'None tells a false claim from a true one, so rag/answer/verdict.py never says "No" from them.',
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line (see the module doc)."""
     parser = argparse.ArgumentParser(prog="python -m evals.calibrate", description=__doc__.split("\n")[0])
@@ -187,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = fit(rows, args.max_false_abstention)
     args.model.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     RESULTS.write_text(table(model), encoding="utf-8")
+    if any("gold" in r for r in rows):
+        YES_NO_RESULTS.write_text(yes_no_table(rows), encoding="utf-8")
     print(table(model))
     return 0
 

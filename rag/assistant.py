@@ -152,9 +152,7 @@ class Assistant:
             top_k=s.top_k,
             context_tokens=s.context_tokens,
             encoding=s.tokenizer_encoding,
-            abstain_threshold=s.abstain_threshold,
             evidence_dense_weight=s.evidence_dense_weight,
-            max_missing_share=s.abstain_missing_share,
             support_threshold=s.support_threshold,
         )
         from rag.retrieval.factory import (

@@ -21,8 +21,10 @@ from rag.answer import AnswerGenerator, Context, Scored
 from rag.answer.abstain import Specifics, abstain_message, check_specifics, says_cannot_answer
 from rag.answer.answerability import load_model, masked_question, missing_entities, reason, signals
 from rag.answer.context import Source, pack_sources
+from rag.answer.extractive import ExtractiveGenerator
 from rag.answer.lead import Lead, build_lead, relevance
 from rag.answer.ranking import rank_evidence, score_against
+from rag.answer.spans import LABELS
 from rag.answer.verdict import decide, read_parts
 from rag.citations import cite
 from rag.question.analysis import QuestionAnalysis, analyze
@@ -42,9 +44,7 @@ class ChainConfig:
     top_k: int = 10
     context_tokens: int = 3000
     encoding: str = "cl100k_base"
-    abstain_threshold: float = 0.25
     evidence_dense_weight: float = 0.5
-    max_missing_share: float = 1.0
     support_threshold: float = 0.55
 
 
@@ -122,6 +122,7 @@ class AnswerChain:
             sentence_vectors if sentence_vectors is not None else SentenceVectors(embedder, cache=cache)
         )
         self.verifier = Verifier(SupportScorer(embedder), config.support_threshold)
+        self.quoter = ExtractiveGenerator()  # the quotes under an LLM's one-sentence answer
         self.runnable: Runnable[ChainInput, Any] = (
             RunnableLambda(self._condense, name="condense")
             | RunnableLambda(self._retrieve, name="retrieve")
@@ -226,16 +227,41 @@ class AnswerChain:
         started = time.perf_counter()
         parts: list[str] = []
         if not state.abstain:
-            lead = None if self.generator.writes_lead else state.lead
-            if lead is not None:
-                yield StreamEvent(delta=lead.render(lambda item: item.n) + "\n")
-            context = Context(state.standalone, state.sources, state.ranked, lead)
-            for delta in self.generator.draft(context):
+            if self._chain_leads(state):
+                assert state.lead is not None  # stated by the chain, rendered again with final numbers
+                yield StreamEvent(delta=state.lead.render(lambda item: item.n) + "\n")
+            for delta in self._draft(state):
                 if delta:
                     parts.append(delta)
                     yield StreamEvent(delta=delta)
         state.timings["generate"] = _ms(time.perf_counter() - started)
         yield _Drafted(state, "".join(parts))
+
+    def _draft(self, state: State) -> Iterator[str]:
+        """The draft the verifier checks: the quotes or the backend's answer, after the chain's lead.
+
+        The extractive backend quotes under the chain's lead. An LLM backend writes the one-sentence
+        answer of a question that asks for a name, place, date or number (its citation checked like any
+        other), and the chain quotes the evidence under it; a yes/no question gets the evidence's verdict
+        (rag.answer.verdict), never the model's; other questions get the LLM's own answer.
+        """
+        analysis = state.analysis
+        typed = analysis is not None and analysis.answer_type in LABELS
+        context = Context(state.standalone, state.sources, state.ranked, state.lead)
+        if self._chain_leads(state):
+            yield from (self.generator if not self.generator.writes_lead else self.quoter).draft(context)
+        elif self.generator.writes_lead and typed:
+            lead_context = Context(state.standalone, state.sources, state.ranked, lead_only=True)
+            yield "".join(self.generator.draft(lead_context)).strip() + "\n"
+            yield from self.quoter.draft(Context(state.standalone, state.sources, state.ranked))
+        else:
+            yield from self.generator.draft(context)
+
+    def _chain_leads(self, state: State) -> bool:
+        """Whether the chain states the lead: for the extractive backend, and a yes/no verdict for any."""
+        if state.lead is None:
+            return False
+        return not self.generator.writes_lead or (state.analysis is not None and state.analysis.is_yes_no)
 
     def _verify(self, items: Iterator[StreamEvent | _Drafted]) -> Iterator[StreamEvent]:
         for item in items:
@@ -275,7 +301,7 @@ class AnswerChain:
             verified.citations,
             verified.unsupported,
         )
-        if state.lead is not None and not self.generator.writes_lead:
+        if state.lead is not None and self._chain_leads(state):
             text = f"{_render_lead(state.lead, answer.citations)}\n{answer.text}"
             answer.text, answer.citations = _renumber(text, answer.citations)
         return answer

@@ -103,12 +103,6 @@ class Settings(BaseSettings):
     reference_date: str | None = Field(None, description="'Today' for relative dates (ISO); unset: today.")
     answer_backend: AnswerBackend = "extractive"
     max_answer_sentences: int = Field(4, ge=1)
-    abstain_threshold: float = Field(
-        0.25,
-        description="Best evidence score under which the assistant abstains (calibrated on MultiHop-RAG dev "
-        "for RAG_EVIDENCE_DENSE_WEIGHT 0.5: unanswerable questions reach 0.22, answerable ones 0.29 at "
-        "their 1st percentile).",
-    )
     evidence_dense_weight: float = Field(
         0.5,
         ge=0,
@@ -116,9 +110,6 @@ class Settings(BaseSettings):
         description="Evidence ranking: weight of the sentence's cosine to the question beside word overlap.",
     )
     context_tokens: int = Field(3000, ge=256, description="Token budget for sources given to an LLM.")
-    abstain_missing_share: float = Field(
-        1.0, ge=0, le=1, description="Abstain when more of the question's names than this are in no source."
-    )
     support_threshold: float = Field(0.55, ge=0, le=1, description="Support score a cited sentence needs.")
     llm_max_tokens: int = Field(512, ge=16, description="Most tokens an LLM backend may write per answer.")
     extractive_max_sentences: int = Field(

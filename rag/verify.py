@@ -85,11 +85,18 @@ def _key(text: str) -> str:
 
 
 def _quotes(claim: str, sentence: str) -> bool:
-    """The claim is (part of) the sentence, or quotes the whole sentence."""
+    """The claim is (part of) the sentence, or quotes the whole sentence. A short claim ("Baghdad.", "$565
+    million.": an answer stated alone) must stand in the sentence as whole words."""
     claim_key, sentence_key = _key(claim), _key(sentence)
-    return (len(claim_key) >= 12 and claim_key in sentence_key) or (
-        len(sentence_key) > 20 and sentence_key in claim_key
-    )
+    if len(claim_key) < 12:
+        words = claim.strip().rstrip(".!?").strip()
+        named = any(c.isdigit() or c.isupper() for c in words) and words.lower() not in {"yes", "no"}
+        return len(claim_key) >= 2 and named and _whole_words(words, sentence)
+    return claim_key in sentence_key or (len(sentence_key) > 20 and sentence_key in claim_key)
+
+
+def _whole_words(phrase: str, sentence: str) -> bool:
+    return re.search(rf"(?<![\w$€£]){re.escape(phrase)}(?!\w)", sentence, re.IGNORECASE) is not None
 
 
 def names(text: str) -> set[str]:

@@ -51,6 +51,7 @@ class Context:
     sources: list[Source]
     ranked: list[Scored] = field(default_factory=list)  # best first
     lead: Lead | None = None  # the direct answer the chain states first (see rag.answer.lead)
+    lead_only: bool = False  # an LLM backend writes only the one-sentence answer; the chain quotes the rest
 
 
 class AnswerGenerator(Protocol):

@@ -1,17 +1,11 @@
-"""Abstention: is the retrieved evidence strong enough to answer at all?
+"""Abstention helpers: the question's specific terms, refusals, and the abstention message.
 
-Three signals, all computed before any backend writes a word:
-
-* **Specifics**: the question's specific terms (names, titles, outlets, rare numbers) must appear in
-  the retrieved evidence (passages, titles, outlets). Questions about plausible but absent specifics
-  ("what did Reuters report about Shubha Satheesh?") retrieve passages that are on topic but never
-  mention the specifics; a question whose specifics are missing cannot be answered from them.
-* **Relevance**: the best evidence sentence's score against the question (dense + lexical) must reach
-  ``settings.abstain_threshold``.
-* **Outlets**: an outlet the question attributes a report to ("a Bloomberg article") that no stored
-  article is from (:mod:`rag.retrieval.attribution`).
-
-A backend that replies that it cannot answer (see :func:`says_cannot_answer`) abstains too.
+Whether to answer at all is one calibrated decision (:mod:`rag.answer.answerability`); this module gives
+it one of its signals, **specifics**: the question's specific terms (names, titles, outlets, rare
+numbers) that the retrieved evidence (passages, titles, outlets) lacks, and those no stored article has
+at all ("what did Reuters report about Shubha Satheesh?"). A backend that replies that it cannot answer
+(see :func:`says_cannot_answer`) abstains too; :func:`abstain_message` says why and names the closest
+articles.
 """
 
 from __future__ import annotations

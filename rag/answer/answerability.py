@@ -23,8 +23,7 @@ from pathlib import Path
 
 from rag.answer import Scored
 from rag.answer.abstain import tokens
-from rag.answer.attachment import attached
-from rag.answer.lead import FOCUS_BONUS, Lead, Value, relevance
+from rag.answer.lead import Lead, Value, relevance
 from rag.answer.spans import LABELS
 from rag.question.analysis import QuestionAnalysis
 from rag.question.answer_types import AnswerType
@@ -32,7 +31,7 @@ from rag.question.answer_types import AnswerType
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 FEATURES = (
     "best",
-    "claim_min",
+    "claim_gap",
     "entity_share",
     "entity_absent",
     "outlet_missing",
@@ -45,7 +44,6 @@ FEATURES = (
     "yes_no",
     "masked_best",
     "value_rel",
-    "value_attached",
 )
 _FOCUS_SENTENCES = 5
 
@@ -109,7 +107,7 @@ def signals(
     value = lead.values[0] if lead is not None and lead.values else None
     return {
         "best": best,
-        "claim_min": claim_min,
+        "claim_gap": best - claim_min,  # 0 for a one-claim question: how far its weakest claim falls behind
         "entity_share": len(covered) / len(entities) if entities else 1.0,
         "entity_absent": float(absent),
         "outlet_missing": float(bool(missing_outlets)),
@@ -122,7 +120,6 @@ def signals(
         "yes_no": float(analysis.is_yes_no),
         "masked_best": max(masked_scores, default=0.0),
         "value_rel": _value_relevance(value, ranked) if typed else 0.0,
-        "value_attached": float(typed and value is not None and attached(analysis, value)),
     }
 
 
@@ -139,7 +136,7 @@ def _value_relevance(value: Value | None, ranked: Sequence[Scored]) -> float:
     if value is None or not ranked:
         return 0.0
     best = max(relevance(r) for r in ranked)
-    return max(w for w, _ in value.support.values()) / (best * (1 + FOCUS_BONUS)) if best > 0 else 0.0
+    return max(relevance(item) for _, item in value.support.values()) / best if best > 0 else 0.0
 
 
 def _has(form: str, vocabulary: set[str]) -> bool:
@@ -164,7 +161,7 @@ def reason(analysis: QuestionAnalysis, features: dict[str, float], missing_entit
     """One line saying why the evidence does not answer: what is missing."""
     if missing_entities:
         return f"No article mentions {_listed(missing_entities)}."
-    if features.get("typed") and not features.get("value_near"):
+    if features.get("typed") and not features.get("value_found"):
         return f"No article gives {_asked(analysis)}."
     return "No article answers this."
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from rag.answer import Scored
 from rag.answer.context import Source
+from rag.answer.lists import list_answer
 from rag.answer.spans import LABELS, TypedSpan, name_key, typed_spans
 from rag.question.analysis import QuestionAnalysis
 from rag.question.answer_types import AnswerType
@@ -94,13 +95,22 @@ def find_values(
         return []
     pool = _best_sentences(ranked)
     question = f" {_words(analysis.question)} "
+    named = {
+        name_key(form) for entity in analysis.entities for form in entity.forms
+    }  # "South Korean" names South Korea
     outlets = set() if analysis.focus in OUTLET_FOCUS else {name_key(s.article.source) for s in sources}
     values: dict[str, Value] = {}
     for item, spans in zip(pool, typed_spans([p.evidence.text for p in pool]), strict=True):
         for span in spans:
             key = name_key(span.text)
             wanted = span.label in labels or (span.label in NAMED and bool(labels & NAMED))
-            if not wanted or not key or key in outlets or f" {_words(span.text)} " in question:
+            if (
+                not wanted
+                or not key
+                or key in outlets
+                or key in named
+                or f" {_words(span.text)} " in question
+            ):
                 continue
             near = _near_focus(item.evidence.text, span, analysis.focus)
             weight = relevance(item) * (1 + FOCUS_BONUS * near)
@@ -122,7 +132,10 @@ def find_values(
 def build_lead(
     analysis: QuestionAnalysis, ranked: Sequence[Scored], sources: Sequence[Source]
 ) -> Lead | None:
-    """The lead for a typed question, or None when the evidence names no value of the expected type."""
+    """The lead of a typed or list question, or None when the evidence names nothing of the kind asked."""
+    if analysis.answer_type is AnswerType.LIST:
+        listed = list_answer(analysis, ranked)
+        return Lead([(listed[0], [listed[1]])], "list") if listed is not None else None
     values = find_values(analysis, ranked, sources)
     if not values:
         return None

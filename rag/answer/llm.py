@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from rag.answer import Context
 from rag.answer.followup import resolve_followup
-from rag.answer.prompts import answer_messages, rewrite_messages
+from rag.answer.prompts import answer_messages, lead_messages, rewrite_messages
 from rag.errors import BackendError
 from rag.types import Turn
 
@@ -37,6 +37,9 @@ class ChatGenerator:
         self.max_sentences = max_sentences
 
     def draft(self, context: Context) -> Iterator[str]:
+        if context.lead_only:
+            yield from self.client.stream(lead_messages(context.question, context.sources))
+            return
         yield from self.client.stream(answer_messages(context.question, context.sources, self.max_sentences))
 
     def standalone(self, question: str, history: Sequence[Turn]) -> str:

@@ -17,7 +17,8 @@ from rag.question.nlp import load_pipeline, parse_lock
 # spaCy labels that can answer each question type (OntoNotes labels of en_core_web_sm).
 LABELS: dict[AnswerType, frozenset[str]] = {
     AnswerType.PERSON: frozenset({"PERSON"}),
-    AnswerType.ORGANISATION: frozenset({"ORG"}),
+    # suppliers, buyers and allies are often countries ("the United States and European nations")
+    AnswerType.ORGANISATION: frozenset({"ORG", "GPE", "NORP"}),
     AnswerType.PLACE: frozenset({"GPE", "LOC", "FAC"}),
     AnswerType.DATE: frozenset({"DATE", "TIME"}),
     AnswerType.MONEY: frozenset({"MONEY"}),

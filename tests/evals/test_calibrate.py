@@ -38,3 +38,24 @@ def test_the_threshold_keeps_false_abstention_within_the_bound_and_separates_the
     assert cv["dev"]["answered"] >= 0.9 and cv["nearmiss-seed"]["abstention_recall"] >= 0.7
     assert model["fitted_on"]["dev"] == {"answerable": 200, "unanswerable": 40}
     assert "| nearmiss-seed | 40 / 40 |" in table(model)
+
+
+def test_the_yes_no_table_reports_chance_for_a_signal_that_carries_nothing() -> None:
+    from evals.calibrate import VERDICT_SIGNALS, yes_no_table
+
+    rng = random.Random(7)
+    data = []
+    for i in range(120):
+        gold = "Yes" if i % 2 else "no"
+        signals = {f: rng.random() for f in VERDICT_SIGNALS}
+        signals["part_support"] = (0.7 if gold == "Yes" else 0.3) + rng.gauss(0, 0.05)  # this one separates
+        data.append({"group": "dev", "answerable": True, "gold": gold, "signals": signals})
+    text = yes_no_table(data)
+    rows = {
+        line.split("|")[1].strip(): float(line.split("|")[2])
+        for line in text.splitlines()
+        if line.startswith("| ") and "---" not in line and "signal" not in line
+    }
+    assert rows["part_support"] > 0.95
+    assert 0.3 < rows["same_topic"] < 0.7
+    assert "120 dev yes/no questions (60 yes, 60 no)" in text

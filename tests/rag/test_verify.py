@@ -83,3 +83,12 @@ def test_a_marker_group_after_the_last_full_stop_cites_the_uncited_sentences_bef
     assert [c.cited for c in own] == [[1], [2], [2]], "a sentence with its own marker keeps only it"
     inside = split_claims("Alpha rose. Beta fell [1].")
     assert [c.cited for c in inside] == [[], [1]], "a marker inside a sentence cites that sentence alone"
+
+
+def test_an_answer_stated_alone_is_supported_by_the_sentence_that_names_it() -> None:
+    from rag.verify import _quotes
+
+    assert _quotes("Baghdad.", "The exhibition was held in Baghdad in April.")
+    assert _quotes("$565 million.", "Star Entertainment raised $565 million.")
+    assert not _quotes("Iran.", "Iranian officials attended.")  # whole words only
+    assert not _quotes("No.", "No deal was signed.")  # a bare yes or no is not a quote

@@ -204,3 +204,37 @@ def test_a_detail_no_article_gives_abstains_and_says_what_is_missing(assistant: 
     answer = assistant.ask("How much rain fell on Melbourne during the Sydney floods?")
     assert answer.abstained and answer.citations == []
     assert "No article mentions “Melbourne”." in answer.text and "Closest:" in answer.text
+
+
+class ScriptedChat:
+    """Stands in for an LLM endpoint: no LLM runs in the default test run (`pytest -m llm` runs a real
+    one). It records what it was asked and replies with a fixed text."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.asked: list[list[tuple[str, str]]] = []
+
+    def stream(self, messages: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+        self.asked.append(messages)
+        yield self.reply
+
+
+def test_an_llm_writes_only_the_lead_and_never_the_yes_no_verdict(small_store: Path) -> None:
+    from rag.answer.llm import ChatGenerator
+    from rag.answer.prompts import LEAD_SYSTEM
+    from rag.settings import load_settings
+    from tests.conftest import DATA_DIR
+
+    assistant = Assistant.from_settings(load_settings(chroma_path=small_store, data_dir=DATA_DIR))
+    chat = ScriptedChat("Jordan Poyer led the defense [1].")
+    assistant.chain.generator = ChatGenerator("scripted", chat)  # type: ignore[arg-type]
+    answer = assistant.ask("Which player led the Bills defense to three turnovers?")
+    lead, *quotes = answer.text.splitlines()
+    assert lead.startswith("Jordan Poyer led the defense [") and quotes  # its citation checked, quotes below
+    assert [m[0][1] for m in chat.asked] == [LEAD_SYSTEM]
+    assert "Jordan Poyer" in answer.citations[0].quote
+    check_exact(assistant, answer.citations)
+
+    chat.asked.clear()
+    answer = assistant.ask("Did the Bills defense force three turnovers?")
+    assert chat.asked == [] and answer.text.splitlines()[0].startswith(("Yes", "The sources do not settle"))

@@ -66,3 +66,18 @@ def test_no_lead_without_a_span_of_the_expected_type() -> None:
         build_lead(analyze("What was the contract price of the helicopters?"), [scored(a, 0.6, 0)], [a])
         is None
     )
+
+
+def test_a_list_question_leads_with_the_things_the_sentence_lists() -> None:
+    a = source(
+        1,
+        "OSINTSights",
+        "With discussions underway to supply military equipment ranging from helicopters to fighter jets "
+        "and air defense systems, South Korea is positioning itself as a key player in the region.",
+    )
+    b = source(2, "Reuters", "Talks took place during IQDEX 2025 in Baghdad, where officials met.")
+    lead = build_lead(
+        analyze("Which systems were discussed at IQDEX?"), [scored(a, 0.6, 0), scored(b, 0.5, 1)], [a, b]
+    )
+    assert lead is not None and lead.kind == "list"
+    assert lead.render(lambda item: item.n) == "Helicopters, fighter jets and air defense systems [1]."
