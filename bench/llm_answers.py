@@ -83,9 +83,11 @@ class Recorder:
     inner: AnswerGenerator
     drafts: list[tuple[str, int]] = field(default_factory=list)
     name: str = ""
+    writes_lead: bool = False
 
     def __post_init__(self) -> None:
         self.name = self.inner.name
+        self.writes_lead = self.inner.writes_lead
 
     def draft(self, context: Context) -> Iterator[str]:
         parts: list[str] = []

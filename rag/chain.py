@@ -8,28 +8,27 @@ the verify step passes them through and turns the finished draft into the final,
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.answer import AnswerGenerator, Context, Scored
-from rag.answer.abstain import Specifics, abstain_message, check_specifics, says_cannot_answer
+from rag.answer.abstain import Specifics, check_specifics, says_cannot_answer
 from rag.answer.answerability import load_model, masked_question, missing_entities, reason, signals
+from rag.answer.compose import abstained, render_lead, renumber
 from rag.answer.context import Source, pack_sources
 from rag.answer.extractive import ExtractiveGenerator
-from rag.answer.lead import Lead, build_lead, relevance
+from rag.answer.lead import Lead, build_lead
 from rag.answer.ranking import rank_evidence, score_against
 from rag.answer.spans import LABELS
 from rag.answer.verdict import decide, read_parts
-from rag.citations import cite
 from rag.question.analysis import QuestionAnalysis, analyze
 from rag.retrieval import Retriever
-from rag.types import Answer, ArticleMeta, Citation, Filters, Hit, StreamEvent, Turn
+from rag.types import Answer, Filters, Hit, StreamEvent, Turn
 from rag.verify import SupportScorer, Verifier
 from store.cache import EmbeddingCache, SentenceVectors
 from store.embeddings import Embedder
@@ -288,62 +287,23 @@ class AnswerChain:
             signals=dict(state.signals),
         )
         if state.abstain or says_cannot_answer(draft):
-            return _abstained(answer, state.hits, state.missing_outlets, state.reason)
+            return abstained(answer, state.hits, state.missing_outlets, state.reason)
         pool = [(r.n, r.evidence) for r in state.ranked]
         vectors = np.stack([r.vector for r in state.ranked]) if state.ranked else None
         verified = self.verifier.verify(draft, pool, vectors)
         if not verified.supported_claims:
-            abstained = _abstained(answer, state.hits)
-            abstained.unsupported = verified.unsupported
-            return abstained
+            refused = abstained(answer, state.hits)
+            refused.unsupported = verified.unsupported
+            return refused
         answer.text, answer.citations, answer.unsupported = (
             verified.text,
             verified.citations,
             verified.unsupported,
         )
         if state.lead is not None and self._chain_leads(state):
-            text = f"{_render_lead(state.lead, answer.citations)}\n{answer.text}"
-            answer.text, answer.citations = _renumber(text, answer.citations)
+            text = f"{render_lead(state.lead, answer.citations)}\n{answer.text}"
+            answer.text, answer.citations = renumber(text, answer.citations)
         return answer
-
-
-def _render_lead(lead: Lead, citations: list[Citation]) -> str:
-    """The lead with the answer's citation numbers; a sentence it cites that the body does not quote
-    becomes a citation of its own (the lead's spans are verbatim in those sentences by construction)."""
-    index = {(c.article_id, c.start): c.n for c in citations}
-
-    def number(item: Scored) -> int:
-        key = (item.evidence.hit.article.id, item.evidence.start)
-        if key not in index:
-            index[key] = len(citations) + 1
-            citations.append(cite(index[key], item.evidence, relevance(item)))
-        return index[key]
-
-    return lead.render(number)
-
-
-def _renumber(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]:
-    """Citations numbered in the order the text first cites them (the lead's come first)."""
-    order = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", text)))
-    by_n = {c.n: c for c in citations}
-    order += [c.n for c in citations if c.n not in order]
-    new = {old: i for i, old in enumerate((n for n in order if n in by_n), start=1)}
-    renumbered = re.sub(r"\[(\d+)\]", lambda m: f"[{new.get(int(m.group(1)), int(m.group(1)))}]", text)
-    return renumbered, [replace(by_n[old], n=n) for old, n in new.items()]
-
-
-def _abstained(
-    answer: Answer, hits: Sequence[Hit], missing_outlets: Sequence[str] = (), why: str = "", n: int = 3
-) -> Answer:
-    closest: dict[str, ArticleMeta] = {}
-    for hit in sorted(hits, key=lambda h: h.rank or 0):
-        closest.setdefault(hit.article.id, hit.article)
-    answer.closest = list(closest.values())[:n]
-    named = [f"{a.title} ({a.source}, {a.published_at[:10]})" for a in answer.closest]
-    answer.text = abstain_message(named, missing_outlets, why)
-    answer.abstained = True
-    answer.citations = []
-    return answer
 
 
 def _last(items: Iterator[State]) -> State:

@@ -85,12 +85,12 @@ class EmbeddingCache:
 
 
 def embed_cached(
-    embedder: Embedder, cache: EmbeddingCache | None, texts: Sequence[str]
+    embedder: Embedder, cache: EmbeddingCache | None, texts: Sequence[str], write: bool = True
 ) -> tuple[Vectors, int]:
     """Vectors for ``texts`` (float32, one row each), embedding only what the cache lacks.
 
     Returns the vectors and how many texts the model embedded. Misses are embedded sorted by length
-    (less padding per batch) and written back to the cache.
+    (less padding per batch) and, with ``write``, written back to the cache.
     """
     if not texts:
         return np.zeros((0, 0), dtype=np.float32), 0
@@ -98,7 +98,7 @@ def embed_cached(
     missing = sorted((i for i in range(len(texts)) if i not in found), key=lambda i: len(texts[i]))
     if missing:
         fresh = embedder.embed([texts[i] for i in missing])
-        if cache is not None:
+        if cache is not None and write:
             cache.put_many(embedder.model_id, [texts[i] for i in missing], fresh)
         found.update(zip(missing, fresh, strict=True))
     return np.stack([found[i] for i in range(len(texts))]).astype(np.float32), len(missing)
@@ -108,7 +108,8 @@ class SentenceVectors:
     """Sentence embeddings memoised in memory (LRU): the same sentences come back question after question.
 
     With the store's embedding ``cache``, a sentence missing from memory is read from there before the
-    model is asked, and what the model embeds is written back, so it persists between processes.
+    model is asked. :meth:`fill` (ingest and the background warmer) writes what the model embeds back, so
+    it persists between processes; :meth:`embed` (asking) never writes to the store.
     ``max_items`` 100k vectors of 384 floats hold about 150 MB (the 609-article corpus has 58k
     sentences).
     """
@@ -127,14 +128,14 @@ class SentenceVectors:
         with self._lock:
             return len(self._memo)
 
-    def fill(self, texts: Sequence[str]) -> int:
+    def fill(self, texts: Sequence[str], write: bool = True) -> int:
         """Make sure ``texts`` have vectors (memory, then the cache, then the model); returns how many
-        the model had to embed."""
+        the model had to embed. ``write``: keep those in the store's cache too."""
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
         if not missing:
             return 0
-        vectors, embedded = embed_cached(self.embedder, self.cache, missing)
+        vectors, embedded = embed_cached(self.embedder, self.cache, missing, write)
         with self._lock:
             for text, vector in zip(missing, np.asarray(vectors), strict=True):
                 self._memo[text] = vector
@@ -143,7 +144,9 @@ class SentenceVectors:
         return embedded
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.fill(texts)
+        """Vectors of ``texts`` for a question: from memory, the cache or the model, written nowhere
+        but memory."""
+        self.fill(texts, write=False)
         with self._lock:
             out = []
             for text in texts:

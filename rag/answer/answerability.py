@@ -27,6 +27,7 @@ from rag.answer.lead import Lead, Value, relevance
 from rag.answer.spans import LABELS
 from rag.question.analysis import QuestionAnalysis
 from rag.question.answer_types import AnswerType
+from rag.question.entities import Entity
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 FEATURES = (
@@ -46,6 +47,7 @@ FEATURES = (
     "value_rel",
 )
 _FOCUS_SENTENCES = 5
+VALUE_LABELS = frozenset({"CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def signals(
     vocabulary: set[str] = set()
     for text in evidence_texts:
         vocabulary.update(tokens(text))
-    entities = [e for e in analysis.entities if any(tokens(f) for f in e.forms)]
+    entities = named_entities(analysis)
     covered = [e for e in entities if any(_has(f, vocabulary) for f in e.forms)]
     absent = document_frequency is not None and any(
         all(_absent(f, document_frequency) for f in e.forms) for e in entities if e not in covered
@@ -194,9 +196,12 @@ def missing_entities(
     """The question's entities that no stored article names in any form."""
     if document_frequency is None:
         return []
-    return [
-        e.text for e in analysis.entities if e.forms and all(_absent(f, document_frequency) for f in e.forms)
-    ]
+    return [e.text for e in named_entities(analysis) if all(_absent(f, document_frequency) for f in e.forms)]
+
+
+def named_entities(analysis: QuestionAnalysis) -> list[Entity]:
+    """The question's named things; numbers ("two", "$400 million") are values, not names."""
+    return [e for e in analysis.entities if e.label not in VALUE_LABELS and any(tokens(f) for f in e.forms)]
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -5,7 +5,8 @@ report X before Reuters reported Y?") is split into its parts (:func:`rag.text.c
 sentence is found with its support (the ranking's score of the sentence against that part).
 
 * **Yes / No** for the order of two reports ("Did Fortune report X before Reuters reported Y?"): each
-  side's best sentence, in the articles the side names, and their publication dates.
+  side's best sentence, in the articles the side names, and their publication dates; a "Yes" also needs
+  each side supported like any "Yes", a "No" each side found (``ORDER_SUPPORT``).
 * **Yes** when every part has a sentence that supports it (``YES_SUPPORT``): on the MultiHop-RAG dev
   set 70% of such verdicts are right, where 62% of the yes/no questions are "Yes".
 * Otherwise no verdict: the answer says the sources do not settle it, and quotes what each says.
@@ -32,6 +33,7 @@ from rag.answer.lead import Lead, relevance
 from rag.text import claims
 
 YES_SUPPORT = 0.40
+ORDER_SUPPORT = 0.30  # each side of an order question found well enough for its date to count
 _SAME = re.compile(r"\b(?:same|similar\w*|consisten\w*|align\w*|agree\w*|in line|match\w*)\b", re.I)
 _DIFFERENT = re.compile(r"\b(?:differ\w*|chang\w*|contrast\w*|shift\w*|inconsisten\w*|contradict\w*)\b", re.I)
 _NEGATION = re.compile(
@@ -123,7 +125,9 @@ def decide(question: str, reading: Reading, sources: Sequence[Source]) -> Lead:
     """The verdict lead: "Yes", "No" or no verdict, citing each part's sentence."""
     cited = list({id(b): b for b in reading.best}.values())
     order = _order(reading, sources)
-    if order is not None:
+    # the dates decide only between the reports the question means: each side must be found ("Yes" also
+    # needs each side's claim supported, as any "Yes" does)
+    if order is not None and reading.weakest >= (YES_SUPPORT if order[2] else ORDER_SUPPORT):
         first, second, right = order
         text = "Yes" if right else "No"
         return Lead(

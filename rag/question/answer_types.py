@@ -117,7 +117,10 @@ def is_yes_no(doc: Doc) -> bool:
     start = question_start(doc)
     if start < len(doc) and doc[start].lower_ in YES_NO_OPENERS:
         return True
-    return wh_token(doc) is None and any(t.pos_ == "AUX" for t in doc) and doc.text.rstrip().endswith("?")
+    # no auxiliary first ("Considering the reports, which university ...?"): yes/no only without a wh-word
+    if any(t.tag_ in WH_TAGS for t in doc):
+        return False
+    return any(t.pos_ == "AUX" for t in doc) and doc.text.rstrip().endswith("?")
 
 
 def focus_noun(doc: Doc, wh: Token) -> Token | None:

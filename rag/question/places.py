@@ -7,6 +7,7 @@ countries and territories); only a few nicknames that no data package carries ar
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,7 +22,9 @@ NICKNAMES = {
     "U.S.": "United States",
     "U.S.A.": "United States",
     "U.K.": "United Kingdom",
-    "Washington": "United States",  # the capital as countryinfo spells it is "Washington D.C."
+    "Washington": "United States",
+    "Korea": "South Korea",  # in news, "Korea" and "Korean" mostly mean the South
+    "Korean": "South Korea",  # the capital as countryinfo spells it is "Washington D.C."
 }
 # ISO codes such as "IQ" or "NO" collide with ordinary words; only these well-known ones name a country.
 KNOWN_CODES = {"US", "USA", "UK", "UAE", "DRC", "PRC", "ROK", "DPRK"}
@@ -50,7 +53,9 @@ def place_index() -> dict[str, Place]:
     index: dict[str, Place] = {}
     aliases: list[tuple[str, Place]] = []
     capitals: list[tuple[str, Place]] = []
-    for info in CountryInfo.all().values():
+    # the most populous first, so a demonym several places share ("American") names the largest
+    countries = sorted(CountryInfo.all().values(), key=lambda i: -_population(i))
+    for info in countries:
         name = str(info.get("name") or "").strip()
         if not name:
             continue
@@ -72,6 +77,13 @@ def place_index() -> dict[str, Place]:
         if name in index:
             index.setdefault(nickname, index[name])
     return index
+
+
+def _population(info: Mapping[str, object]) -> int:
+    try:
+        return int(str(info.get("population") or 0))
+    except ValueError:
+        return 0
 
 
 def find_place(text: str) -> Place | None:

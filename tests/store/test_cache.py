@@ -39,3 +39,15 @@ def test_manifest_upgrade_and_orphan_tracking(tmp_path: Path) -> None:
     assert store.signatures() == [("a1", b"sig")]
     store.delete("a1")
     assert store.source("/x/a.md") is None and store.signatures() == []
+
+
+def test_asking_never_writes_sentence_vectors_to_the_store_and_warming_does(tmp_path: Path) -> None:
+    from store.cache import SentenceVectors
+    from store.embeddings import shared_embedder
+
+    embedder = shared_embedder("all-MiniLM-L6-v2")
+    cache = EmbeddingCache(tmp_path / "c.sqlite")
+    asked = SentenceVectors(embedder, cache=cache).embed(["Talks took place in Baghdad."])
+    assert asked.shape[0] == 1 and cache.count() == 0  # the question path keeps it in memory only
+    assert SentenceVectors(embedder, cache=cache).fill(["Talks took place in Baghdad."]) == 1
+    assert cache.count() == 1  # ingest and the background warmer persist it
