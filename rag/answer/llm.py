@@ -38,7 +38,7 @@ class ChatGenerator:
 
     def draft(self, context: Context) -> Iterator[str]:
         if context.lead_only:
-            yield from self.client.stream(lead_messages(context.question, context.sources))
+            yield from self.client.stream(lead_messages(context.question, context.sources, context.ranked))
             return
         yield from self.client.stream(answer_messages(context.question, context.sources, self.max_sentences))
 

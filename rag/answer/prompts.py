@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rag.answer.context import Source, render_sources
 from rag.types import Turn
 
+if TYPE_CHECKING:
+    from rag.answer import Scored
+
 CANNOT_ANSWER = "The articles do not answer this."
+LEAD_SENTENCES = 8  # evidence sentences an LLM reads to state the answer
 
 SYSTEM = f"""You answer questions for intelligence analysts using only the numbered news articles given \
 between <sources> and </sources>.
@@ -61,11 +66,22 @@ def answer_messages(
     ]
 
 
-def lead_messages(question: str, sources: Sequence[Source]) -> list[tuple[str, str]]:
-    """System and user messages asking for the answer alone, in one cited sentence."""
+def lead_messages(
+    question: str, sources: Sequence[Source], ranked: Sequence[Scored], sentences: int = LEAD_SENTENCES
+) -> list[tuple[str, str]]:
+    """System and user messages asking for the answer alone, in one cited sentence, from the best
+    evidence sentences only (a short prompt: a small CPU model reads ~80 tokens a second)."""
+    headers = {s.n: s.header for s in sources}
+    lines: list[str] = []
+    for item in ranked:
+        line = f"[{item.n}] {headers.get(item.n, '')}: {item.evidence.text}"
+        if line not in lines:
+            lines.append(line)
+        if len(lines) >= sentences:
+            break
     return [
         ("system", LEAD_SYSTEM),
-        ("user", LEAD_USER.format(sources=_defang(render_sources(sources)), question=question.strip())),
+        ("user", LEAD_USER.format(sources=_defang("\n".join(lines)), question=question.strip())),
     ]
 
 
