@@ -207,20 +207,24 @@ def run_eval(config: EvalConfig, settings: Settings) -> dict[str, Any]:
         },
     )
     if config.nearmiss:
-        report["nearmiss"] = nearmiss_blocks(config.nearmiss, settings, config.progress)
+        root = config.stores_root / "nearmiss" if config.stores_root is not None else None
+        report["nearmiss"] = nearmiss_blocks(config.nearmiss, settings, config.progress, root)
     write_report(report, results, config.out, plots=config.plots)
     partial.unlink(missing_ok=True)
     return report
 
 
-def nearmiss_blocks(kinds: Sequence[str], settings: Settings, progress: bool) -> dict[str, Any]:
-    """The near-miss block of each store kind (evals.nearmiss), without the per-question answers."""
-    from evals.nearmiss import load_nearmiss, measure
+def nearmiss_blocks(
+    kinds: Sequence[str], settings: Settings, progress: bool, root: Path | None = None
+) -> dict[str, Any]:
+    """The near-miss block of each store kind (evals.nearmiss), without the per-question answers; the
+    stores live under ``root`` (default ``.rag/nearmiss``)."""
+    from evals.nearmiss import CACHE, load_nearmiss, measure
 
     questions = load_nearmiss()
     blocks: dict[str, Any] = {}
     for kind in kinds:
-        block = measure(kind, settings, questions, progress=progress)
+        block = measure(kind, settings, questions, cache=root or CACHE, progress=progress)
         block.pop("questions", None)
         blocks[kind] = block
     return blocks

@@ -1,11 +1,15 @@
 """Answerability: one calibrated decision on whether the evidence answers the question.
 
-The chain measures a few signals of the evidence against the question (:func:`signals`): how close the
-best sentence is, whether every part of a multi-part question has its sentence, how many of the
-question's entities the evidence names (in any of their forms: "South Korean" is found as "South
-Korea"), whether an entity or an outlet is absent from the whole store, and, for a question that asks for
-a person, place, date or amount, whether the evidence holds a span of that type, next to the question's
-focus word. A logistic regression folds them into the probability that the question is answerable. Its
+The chain measures signals of the evidence against the question (:func:`signals`): how close the best
+sentence is, with and without the question's entities, how many of those entities the evidence names
+(in any of their forms: "South Korean" is found as "South Korea"), whether an entity or an outlet is
+absent from the whole store, and, for a question that asks for a person, place, date or amount, whether
+the evidence holds a span of that type, how well supported and next to the question's focus word. A
+logistic regression folds those in :data:`FEATURES` into the probability that the question is
+answerable; the question's form alone (yes/no, multi-part) is left out on purpose: in MultiHop-RAG every
+yes/no and multi-part question is answerable, a regularity of that set, not of analysts' questions. The
+other signals (``yes_no``, ``claim_gap``, the verdict's part supports) stay in ``Answer.signals`` for
+inspection. Its
 coefficients and threshold live in ``answerability.json`` beside this module, fitted and cross-validated
 by ``python -m evals.calibrate`` on the MultiHop-RAG dev set and our near-miss set
 (``evals/gold/nearmiss.jsonl``) asked of three store sizes; that file records the data it was fitted on.
@@ -30,20 +34,17 @@ from rag.question.answer_types import AnswerType
 from rag.question.entities import Entity
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
-FEATURES = (
+FEATURES = (  # what the model reads: the evidence's strength, never the question's form alone
     "best",
-    "claim_gap",
     "entity_share",
     "entity_absent",
     "outlet_missing",
     "specifics_missing",
-    "typed",
-    "value_found",
+    "typed_no_value",
     "value_near",
     "value_score",
-    "focus_seen",
-    "yes_no",
     "masked_best",
+    "focus_seen",
     "value_rel",
 )
 _FOCUS_SENTENCES = 5
@@ -116,6 +117,7 @@ def signals(
         "specifics_missing": specifics_missing,
         "typed": float(typed),
         "value_found": float(typed and value is not None),
+        "typed_no_value": float(typed and value is None),
         "value_near": float(typed and value is not None and value.near_focus),
         "value_score": min(value.score, 3.0) if typed and value is not None else 0.0,
         "focus_seen": float(_focus_seen(analysis.focus, ranked)),
