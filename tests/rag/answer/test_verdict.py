@@ -13,27 +13,34 @@ def no_scores(parts: list[str]) -> np.ndarray:
     raise AssertionError("the ranking's own claim scores should be used")
 
 
-def test_yes_when_every_part_has_its_sentence() -> None:
+TWO_PARTS = "Does TechCrunch report that Google paid billions, while The Verge says Apple defended the deal?"
+
+
+def two_part_verdict(verge_text: str, claim_scores: tuple[tuple[float, float], tuple[float, float]]) -> str:
     a = source(1, "TechCrunch", "Google paid $26 billion to be the default search engine.")
-    b = source(2, "The Verge", "Apple defended its search deal with Google in court.")
-    q = "Does TechCrunch report that Google paid billions, while The Verge says Apple defended the deal?"
-    ranked = [scored(a, 0.6, 0, (0.7, 0.2)), scored(b, 0.55, 1, (0.2, 0.65))]
-    reading = read_parts(q, ranked, no_scores)
+    b = source(2, "The Verge", verge_text)
+    ranked = [scored(a, 0.6, 0, claim_scores[0]), scored(b, 0.5, 1, claim_scores[1])]
+    reading = read_parts(TWO_PARTS, ranked, no_scores, [a, b])
     assert reading is not None and len(reading.parts) == 2
-    lead = decide(q, reading, [a, b])
-    assert lead.kind == "yes" and lead.render(lambda i: i.n) == "Yes [1][2]."
+    return decide(TWO_PARTS, reading, [a, b]).render(lambda i: i.n)
+
+
+def test_yes_when_every_part_has_its_sentence() -> None:
+    verdict = two_part_verdict(
+        "Apple defended its search deal with Google in court.", ((0.7, 0.2), (0.2, 0.65))
+    )
+    assert verdict == "Yes [1][2]."
 
 
 def test_a_part_with_nothing_close_gets_no_verdict_never_a_guessed_no() -> None:
-    a = source(1, "TechCrunch", "Google paid $26 billion to be the default search engine.")
-    b = source(2, "The Verge", "A new phone launched with a larger battery.")
-    q = "Does TechCrunch report that Google paid billions, while The Verge says Apple defended the deal?"
-    ranked = [scored(a, 0.6, 0, (0.7, 0.1)), scored(b, 0.3, 1, (0.1, 0.2))]
-    reading = read_parts(q, ranked, no_scores)
-    assert reading is not None
-    lead = decide(q, reading, [a, b])
-    assert lead.kind == "open"
-    assert lead.render(lambda i: i.n) == "The sources do not settle this; what each says [1][2]:"
+    verdict = two_part_verdict("A new phone launched with a larger battery.", ((0.7, 0.1), (0.1, 0.2)))
+    assert verdict == "The sources do not settle this; what each says [1][2]:"
+
+
+def test_a_part_naming_an_outlet_is_read_in_that_outlets_articles_only() -> None:
+    # TechCrunch's sentence matches The Verge's part best, but The Verge's own article does not say it
+    verdict = two_part_verdict("A new phone launched with a larger battery.", ((0.7, 0.6), (0.1, 0.2)))
+    assert verdict.startswith("The sources do not settle this")
 
 
 def test_the_order_of_two_reports_comes_from_their_dates() -> None:

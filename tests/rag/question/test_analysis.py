@@ -109,4 +109,6 @@ def test_how_much_with_a_money_verb_asks_for_money_and_capitals_name_their_count
 def test_a_question_with_a_wh_word_after_a_lead_in_is_not_yes_no() -> None:
     question = "Considering the reports by The Guardian on Shubha Satheesh, which university did she attend?"
     assert analyze(question).answer_type is not AnswerType.YES_NO
-    assert analyze("Did The Verge report on the company which Google bought?").answer_type is AnswerType.YES_NO
+    assert (
+        analyze("Did The Verge report on the company which Google bought?").answer_type is AnswerType.YES_NO
+    )
