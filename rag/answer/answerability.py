@@ -6,12 +6,12 @@ sentence is, with and without the question's entities, how many of those entitie
 absent from the whole store, and, for a question that asks for a person, place, date or amount, whether
 the evidence holds a span of that type, how well supported and next to the question's focus word. A
 logistic regression folds those in :data:`FEATURES` into the probability that the question is
-answerable; the question's form alone (yes/no, multi-part) is left out on purpose: in MultiHop-RAG every
-yes/no and multi-part question is answerable, a regularity of that set, not of analysts' questions. The
+answerable, each weight held to the sign its meaning gives it (:data:`SIGNS`: more evidence never
+lowers it). The question's form alone (yes/no, multi-part) is left out on purpose: in MultiHop-RAG every
+yes/no and multi-part question is answerable, a regularity of that set, not of analysts' questions; the
 other signals (``yes_no``, ``claim_gap``, the verdict's part supports) stay in ``Answer.signals`` for
-inspection. Its
-coefficients and threshold live in ``answerability.json`` beside this module, fitted and cross-validated
-by ``python -m evals.calibrate`` on the MultiHop-RAG dev set and our near-miss set
+inspection. The coefficients and threshold live in ``answerability.json`` beside this module, fitted and
+cross-validated by ``python -m evals.calibrate`` on the MultiHop-RAG dev set and our near-miss set
 (``evals/gold/nearmiss.jsonl``) asked of three store sizes; that file records the data it was fitted on.
 """
 
@@ -47,6 +47,20 @@ FEATURES = (  # what the model reads: the evidence's strength, never the questio
     "focus_seen",
     "value_rel",
 )
+# The direction each feature may pull (the refit keeps it): +1 more evidence, -1 evidence against.
+SIGNS = {
+    "best": 1,
+    "entity_share": 1,
+    "entity_absent": -1,
+    "outlet_missing": -1,
+    "specifics_missing": -1,
+    "typed_no_value": -1,
+    "value_near": 1,
+    "value_score": 1,
+    "masked_best": 1,
+    "focus_seen": 1,
+    "value_rel": 1,
+}
 _FOCUS_SENTENCES = 5
 VALUE_LABELS = frozenset({"CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
 

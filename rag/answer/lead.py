@@ -104,6 +104,7 @@ def find_values(
         for span in spans:
             key = name_key(span.text)
             wanted = span.label in labels or (span.label in NAMED and bool(labels & NAMED))
+            wanted = wanted and fits(span, analysis.answer_type)
             if (
                 not wanted
                 or not key
@@ -127,6 +128,30 @@ def find_values(
     for value in found:
         value.score = sum(w for w, _ in value.support.values())
     return sorted(found, key=lambda v: -v.score)
+
+
+_POINT_IN_TIME = re.compile(
+    r"\d|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+    r"|\b(?:today|yesterday|tomorrow)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundreds?"
+    r"|several|a few|dozens?)\b).*"
+    r"\b(?:second|minute|hour|day|week|month|year|decade|centur)",
+    re.IGNORECASE,
+)
+
+
+def fits(span: TypedSpan, kind: AnswerType) -> bool:
+    """Whether a span can answer the kind of question: a date names a point in time ("April 19-22", not
+    "decades"); a count read from a date-like span is a duration with a number ("20 years")."""
+    if kind is AnswerType.DATE:
+        return bool(_POINT_IN_TIME.search(span.text))
+    if kind is AnswerType.QUANTITY and span.label in {"DATE", "TIME"}:
+        return bool(_DURATION.search(span.text))
+    return True
 
 
 def build_lead(

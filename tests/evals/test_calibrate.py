@@ -59,3 +59,18 @@ def test_the_yes_no_table_reports_chance_for_a_signal_that_carries_nothing() -> 
     assert rows["part_support"] > 0.95
     assert 0.3 < rows["same_topic"] < 0.7
     assert "120 dev yes/no questions (60 yes, 60 no)" in text
+
+
+def test_a_weight_never_takes_the_sign_its_meaning_forbids() -> None:
+    import numpy as np
+
+    from evals.calibrate import signed_logistic
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    x = np.zeros((400, len(FEATURES)))
+    best, absent = FEATURES.index("best"), FEATURES.index("entity_absent")
+    x[:, best] = -(y - 0.5) + rng.normal(0, 0.3, 400)  # the data says: the closer, the less answerable
+    x[:, absent] = (y - 0.5) + rng.normal(0, 0.3, 400)  # and: an absent entity, the more answerable
+    coef, _ = signed_logistic(x, y, np.ones(400))
+    assert coef[best] >= 0 and coef[absent] <= 0  # both pinned at zero rather than flipped

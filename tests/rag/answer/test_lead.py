@@ -81,3 +81,13 @@ def test_a_list_question_leads_with_the_things_the_sentence_lists() -> None:
     )
     assert lead is not None and lead.kind == "list"
     assert lead.render(lambda item: item.n) == "Helicopters, fighter jets and air defense systems [1]."
+
+
+def test_a_date_answer_names_a_point_in_time_and_a_count_is_not_a_date() -> None:
+    a = source(
+        1, "OSINTSights", "Iraq, having endured decades of war, met Korean officials at IQDEX on April 19-22."
+    )
+    ranked = [scored(a, 0.6, 0)]
+    when = build_lead(analyze("When will the first helicopters be delivered to Iraq?"), ranked, [a])
+    assert when is not None and when.render(lambda i: i.n) == "April 19-22 [1]."  # never "decades"
+    assert build_lead(analyze("How many fighter jets has Iraq ordered?"), ranked, [a]) is None
