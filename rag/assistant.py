@@ -154,6 +154,7 @@ class Assistant:
             encoding=s.tokenizer_encoding,
             evidence_dense_weight=s.evidence_dense_weight,
             support_threshold=s.support_threshold,
+            quote_sentences=s.extractive_max_sentences,
         )
         from rag.retrieval.factory import (
             LiveQuestionParser,

@@ -45,6 +45,7 @@ class ChainConfig:
     encoding: str = "cl100k_base"
     evidence_dense_weight: float = 0.5
     support_threshold: float = 0.55
+    quote_sentences: int = 8  # most quotes under an LLM's one-sentence answer (as the extractive backend's)
 
 
 @dataclass
@@ -121,7 +122,7 @@ class AnswerChain:
             sentence_vectors if sentence_vectors is not None else SentenceVectors(embedder, cache=cache)
         )
         self.verifier = Verifier(SupportScorer(embedder), config.support_threshold)
-        self.quoter = ExtractiveGenerator()  # the quotes under an LLM's one-sentence answer
+        self.quoter = ExtractiveGenerator(config.quote_sentences)  # the quotes under an LLM's answer
         self.runnable: Runnable[ChainInput, Any] = (
             RunnableLambda(self._condense, name="condense")
             | RunnableLambda(self._retrieve, name="retrieve")
@@ -176,7 +177,7 @@ class AnswerChain:
             reading = read_parts(
                 state.standalone, state.ranked, self._score_parts(state.ranked), state.sources
             )
-            state.lead = decide(state.standalone, reading, state.sources) if reading else None
+            state.lead = decide(reading, state.sources) if reading else None
         else:
             state.lead = build_lead(state.analysis, state.ranked, state.sources)
         texts = [t for h in state.hits for t in (h.chunk.text, h.article.title, h.article.source)]
@@ -186,12 +187,11 @@ class AnswerChain:
         state.signals = signals(
             state.analysis,
             state.ranked,
-            texts,
+            state.specifics,
             state.lead,
             state.missing_outlets,
-            state.specifics.missing_share,
             self.document_frequency,
-            self._masked_scores(state),
+            self._masked_best(state.analysis, state.ranked),
         )
         if reading is not None:
             state.signals.update(reading.features(state.standalone))
@@ -205,17 +205,14 @@ class AnswerChain:
         state.timings["pack"] = _ms(time.perf_counter() - started)
         return state
 
-    def _masked_scores(self, state: State) -> list[float]:
-        """The best sentences scored against the question with its entities masked (a signal)."""
-        if state.analysis is None or not state.ranked:
-            return []
-        masked = masked_question(state.analysis)
-        if masked == state.analysis.question or not masked:
-            return [r.score for r in state.ranked[:MASKED_SENTENCES]]
-        scores = score_against(
-            [masked], state.ranked[:MASKED_SENTENCES], self.embedder, self.config.evidence_dense_weight
-        )
-        return [float(x) for x in scores[:, 0]]
+    def _masked_best(self, analysis: QuestionAnalysis, ranked: Sequence[Scored]) -> float | None:
+        """The best sentences' score against the question with its entities masked (a signal); None when
+        masking changes nothing (the best score then stands)."""
+        masked = masked_question(analysis)
+        if not ranked or not masked or masked == analysis.question:
+            return None
+        top = ranked[:MASKED_SENTENCES]
+        return float(score_against([masked], top, self.embedder, self.config.evidence_dense_weight).max())
 
     def _score_parts(self, ranked: Sequence[Scored]) -> Callable[[list[str]], np.ndarray]:
         dense = self.config.evidence_dense_weight

@@ -38,6 +38,11 @@ class Scored:
     claim_scores: tuple[float, ...] = ()
 
     @property
+    def relevance(self) -> float:
+        """Relevance to the question: the whole-question or the best claim score, whichever is higher."""
+        return max(self.score, self.best_claim)
+
+    @property
     def best_claim(self) -> float:
         """The best of :attr:`claim_scores` (the whole-question score when there are none)."""
         return max(self.claim_scores, default=self.score)

@@ -41,6 +41,7 @@ class Specifics:
     terms: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    vocabulary: set[str] = field(default_factory=set)  # the evidence's words (see :func:`tokens`)
 
     @property
     def missing_share(self) -> float:
@@ -91,7 +92,7 @@ def check_specifics(
             words = [w for w in term.split() if w.isalpha() and len(w) > 2]
             if any(document_frequency(w) == 0 for w in words):
                 absent.append(term)
-    return Specifics(terms, missing, absent)
+    return Specifics(terms, missing, absent, vocabulary)
 
 
 _CANNOT = re.compile(

@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from rag.answer import Scored
-from rag.answer.abstain import tokens
-from rag.answer.lead import Lead, Value, relevance
+from rag.answer.abstain import Specifics, tokens
+from rag.answer.lead import Lead, Value, focus_words
 from rag.answer.spans import LABELS
 from rag.question.analysis import QuestionAnalysis
 from rag.question.answer_types import AnswerType
@@ -94,24 +94,21 @@ def load_model(path: Path = MODEL_FILE) -> Model:
 def signals(
     analysis: QuestionAnalysis,
     ranked: Sequence[Scored],
-    evidence_texts: Iterable[str],
+    specifics: Specifics,
     lead: Lead | None,
     missing_outlets: Sequence[str],
-    specifics_missing: float,
     document_frequency: Callable[[str], int] | None = None,
-    masked_scores: Sequence[float] = (),
+    masked_best: float | None = None,
 ) -> dict[str, float]:
     """The features the model reads (see :data:`FEATURES`), each in [0, 1] or a small score.
 
-    ``masked_scores``: the best sentences scored against the question with its entities masked
+    ``specifics``: the question's specific terms checked against the evidence (its vocabulary is read
+    here too); ``masked_best``: the best sentences' score against the question with its entities masked
     (:func:`masked_question`): what it asks of them, not who it names, so a sentence that merely
-    mentions the same people scores low.
+    mentions the same people scores low (default: the best score, for a question without entities).
     """
-    vocabulary: set[str] = set()
-    for text in evidence_texts:
-        vocabulary.update(tokens(text))
     entities = named_entities(analysis)
-    covered = [e for e in entities if any(_has(f, vocabulary) for f in e.forms)]
+    covered = [e for e in entities if any(_has(f, specifics.vocabulary) for f in e.forms)]
     absent = document_frequency is not None and any(
         all(_absent(f, document_frequency) for f in e.forms) for e in entities if e not in covered
     )
@@ -128,7 +125,7 @@ def signals(
         "entity_share": len(covered) / len(entities) if entities else 1.0,
         "entity_absent": float(absent),
         "outlet_missing": float(bool(missing_outlets)),
-        "specifics_missing": specifics_missing,
+        "specifics_missing": specifics.missing_share,
         "typed": float(typed),
         "value_found": float(typed and value is not None),
         "typed_no_value": float(typed and value is None),
@@ -136,7 +133,7 @@ def signals(
         "value_score": min(value.score, 3.0) if typed and value is not None else 0.0,
         "focus_seen": float(_focus_seen(analysis.focus, ranked)),
         "yes_no": float(analysis.is_yes_no),
-        "masked_best": max(masked_scores, default=0.0),
+        "masked_best": best if masked_best is None else masked_best,
         "value_rel": _value_relevance(value, ranked) if typed else 0.0,
     }
 
@@ -153,8 +150,8 @@ def _value_relevance(value: Value | None, ranked: Sequence[Scored]) -> float:
     """How relevant the sentence stating the lead value is, against the best sentence (1.0: the same)."""
     if value is None or not ranked:
         return 0.0
-    best = max(relevance(r) for r in ranked)
-    return max(relevance(item) for _, item in value.support.values()) / best if best > 0 else 0.0
+    best = max(r.relevance for r in ranked)
+    return max(item.relevance for _, item in value.support.values()) / best if best > 0 else 0.0
 
 
 def _has(form: str, vocabulary: set[str]) -> bool:
@@ -169,10 +166,8 @@ def _absent(form: str, document_frequency: Callable[[str], int]) -> bool:
 
 def _focus_seen(focus: str, ranked: Sequence[Scored]) -> bool:
     """Whether a word starting like the focus ("price": "prices", "priced") is in the best sentences."""
-    if len(focus) < 3:
-        return False
-    pattern = re.compile(rf"\b{re.escape(focus[: max(4, len(focus) - 2)])}", re.IGNORECASE)
-    return any(pattern.search(r.evidence.text) for r in ranked[:_FOCUS_SENTENCES])
+    pattern = focus_words(focus)
+    return pattern is not None and any(pattern.search(r.evidence.text) for r in ranked[:_FOCUS_SENTENCES])
 
 
 def reason(analysis: QuestionAnalysis, features: dict[str, float], missing_entities: Sequence[str]) -> str:

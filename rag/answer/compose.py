@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from rag.answer import Scored
 from rag.answer.abstain import abstain_message
-from rag.answer.lead import Lead, relevance
+from rag.answer.lead import Lead
 from rag.citations import cite
 from rag.types import Answer, ArticleMeta, Citation, Hit
 
@@ -22,7 +22,7 @@ def render_lead(lead: Lead, citations: list[Citation]) -> str:
         key = (item.evidence.hit.article.id, item.evidence.start)
         if key not in index:
             index[key] = len(citations) + 1
-            citations.append(cite(index[key], item.evidence, relevance(item)))
+            citations.append(cite(index[key], item.evidence, item.relevance))
         return index[key]
 
     return lead.render(number)

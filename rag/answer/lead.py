@@ -81,11 +81,6 @@ class Lead:
         return "".join(out) + self.end
 
 
-def relevance(item: Scored) -> float:
-    """A sentence's relevance to the question: its whole-question or best claim score."""
-    return max(item.score, item.best_claim)
-
-
 def find_values(
     analysis: QuestionAnalysis, ranked: Sequence[Scored], sources: Sequence[Source]
 ) -> list[Value]:
@@ -114,7 +109,7 @@ def find_values(
             ):
                 continue
             near = _near_focus(item.evidence.text, span, analysis.focus)
-            weight = relevance(item) * (1 + FOCUS_BONUS * near)
+            weight = item.relevance * (1 + FOCUS_BONUS * near)
             value = values.setdefault(key, Value(span.text, key))
             value.labels.add(span.label)
             if span.label in labels and value.text != span.text and len(span.text) > len(value.text):
@@ -191,7 +186,7 @@ def _digits(text: str) -> str:
 def _best_sentences(ranked: Sequence[Scored]) -> list[Scored]:
     seen: set[str] = set()
     pool: list[Scored] = []
-    for item in sorted(ranked, key=lambda i: -relevance(i)):
+    for item in sorted(ranked, key=lambda i: -i.relevance):
         if item.evidence.text not in seen:
             seen.add(item.evidence.text)
             pool.append(item)
@@ -200,12 +195,19 @@ def _best_sentences(ranked: Sequence[Scored]) -> list[Scored]:
     return pool
 
 
-def _near_focus(sentence: str, span: TypedSpan, focus: str) -> bool:
-    """Whether a word starting like the focus ("price" -> "priced", "prices") stands near the span."""
+def focus_words(focus: str) -> re.Pattern[str] | None:
+    """Words starting like the focus ("price" -> "prices", "priced"); None for a focus too short to read."""
     if len(focus) < 3:
+        return None
+    return re.compile(rf"\b{re.escape(focus[: max(4, len(focus) - 2)])}\w*", re.IGNORECASE)
+
+
+def _near_focus(sentence: str, span: TypedSpan, focus: str) -> bool:
+    """Whether a word starting like the focus stands near the span."""
+    pattern = focus_words(focus)
+    if pattern is None:
         return False
-    stem = re.escape(focus[: max(4, len(focus) - 2)])
-    for match in re.finditer(rf"\b{stem}\w*", sentence, re.IGNORECASE):
+    for match in pattern.finditer(sentence):
         gap = span.start - match.end() if match.end() <= span.start else match.start() - span.end
         if gap <= FOCUS_WINDOW_CHARS:
             return True

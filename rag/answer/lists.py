@@ -26,13 +26,13 @@ def list_answer(analysis: QuestionAnalysis, ranked: Sequence[Scored]) -> tuple[s
     """The listed things and the sentence that lists them, or None when no good sentence lists any."""
     named = {f.lower() for e in analysis.entities for f in e.forms}
     best: tuple[tuple[bool, int, float], str, Scored] | None = None
-    for item in sorted(ranked, key=lambda r: -max(r.score, r.best_claim))[:LIST_SENTENCES]:
+    for item in sorted(ranked, key=lambda r: -r.relevance)[:LIST_SENTENCES]:
         for group in coordinated(parse(item.evidence.text)):
             texts = [_bare(c) for c in group]
             if any(t.lower() in named for t in texts):
                 continue
             holds_focus = any(c.root.lemma_.lower() == analysis.focus for c in group)
-            key = (holds_focus, len(group), max(item.score, item.best_claim))
+            key = (holds_focus, len(group), item.relevance)
             if best is None or key > best[0]:
                 best = (key, _join(texts), item)
     return (best[1], best[2]) if best is not None else None

@@ -29,7 +29,7 @@ import numpy as np
 from rag.answer import Scored
 from rag.answer.context import Source
 from rag.answer.extractive import named_position
-from rag.answer.lead import Lead, relevance
+from rag.answer.lead import Lead
 from rag.text import claims
 
 YES_SUPPORT = 0.40
@@ -103,7 +103,7 @@ def read_parts(
             scores = np.array([r.claim_scores for r in ranked])
         else:
             parts = [question]
-            scores = np.array([[relevance(r)] for r in ranked])
+            scores = np.array([[r.relevance] for r in ranked])
     rows = [_best_row(scores[:, i], ranked, _named_sources(part, sources)) for i, part in enumerate(parts)]
     anywhere = [float(scores[:, i].max()) for i in range(len(parts))]
     best = [ranked[row] for row in rows]
@@ -121,7 +121,7 @@ def _best_row(column: np.ndarray, ranked: Sequence[Scored], allowed: set[int]) -
     return max(rows, key=lambda i: float(column[i])) if rows else int(np.argmax(column))
 
 
-def decide(question: str, reading: Reading, sources: Sequence[Source]) -> Lead:
+def decide(reading: Reading, sources: Sequence[Source]) -> Lead:
     """The verdict lead: "Yes", "No" or no verdict, citing each part's sentence."""
     cited = list({id(b): b for b in reading.best}.values())
     order = _order(reading, sources)

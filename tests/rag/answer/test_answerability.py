@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rag.answer.abstain import check_specifics
 from rag.answer.answerability import FEATURES, MODEL_FILE, load_model, reason, signals
 from rag.answer.lead import build_lead
 from rag.question.analysis import analyze
@@ -23,7 +24,14 @@ def test_a_demonym_or_a_capital_finds_its_country_in_the_evidence() -> None:
         "Which agency confirmed Seoul's talks with Baghdad?",
     ):
         analysis = analyze(question)
-        got = signals(analysis, ranked, [SEED], build_lead(analysis, ranked, [a]), [], 0.0, lambda w: 1)
+        got = signals(
+            analysis,
+            ranked,
+            check_specifics(question, [SEED]),
+            build_lead(analysis, ranked, [a]),
+            [],
+            lambda w: 1,
+        )
         assert got["entity_share"] == 1.0, question
 
 
@@ -31,7 +39,8 @@ def test_a_typed_question_without_a_value_near_its_focus_says_what_is_missing() 
     a = source(1, "OSINTSights", SEED)
     ranked = [scored(a, 0.6, 0)]
     analysis = analyze("What was the contract price of the helicopters South Korea sold to Iraq?")
-    got = signals(analysis, ranked, [SEED], build_lead(analysis, ranked, [a]), [], 0.0, lambda w: 1)
+    specifics = check_specifics(analysis.question, [SEED])
+    got = signals(analysis, ranked, specifics, build_lead(analysis, ranked, [a]), [], lambda w: 1)
     assert got["typed"] == 1.0 and got["value_found"] == 0.0 and got["value_near"] == 0.0
     assert reason(analysis, got, []) == "No article gives the contract price."
     assert (
@@ -45,7 +54,8 @@ def test_an_entity_no_stored_chunk_names_is_absent() -> None:
     a = source(1, "OSINTSights", SEED)
     analysis = analyze("What did Kanika Ahuja say about IQDEX?")
     frequency = {"kanika": 0, "ahuja": 0}
-    got = signals(analysis, [scored(a, 0.5, 0)], [SEED], None, [], 0.5, lambda w: frequency.get(w, 3))
+    specifics = check_specifics(analysis.question, [SEED])
+    got = signals(analysis, [scored(a, 0.5, 0)], specifics, None, [], lambda w: frequency.get(w, 3))
     assert got["entity_absent"] == 1.0 and got["entity_share"] < 1.0
 
 
