@@ -26,6 +26,7 @@ from rag.answer.lead import Lead, build_lead
 from rag.answer.ranking import rank_evidence, score_against
 from rag.answer.spans import LABELS
 from rag.answer.verdict import decide, read_parts
+from rag.question.acronyms import spell_out, spelled_question
 from rag.question.analysis import QuestionAnalysis, analyze
 from rag.retrieval import Retriever
 from rag.types import Answer, Filters, Hit, StreamEvent, Turn
@@ -171,17 +172,17 @@ class AnswerChain:
             sentence_vectors=self.sentence_vectors,
             clauses=clauses,
         )
-        state.analysis = analyze(state.standalone)
+        texts = [t for h in state.hits for t in (h.chunk.text, h.article.title, h.article.source)]
+        state.analysis = spell_out(analyze(state.standalone), texts)  # "KIDA" -> "Korea Institute for ..."
         reading = None
         if state.analysis.is_yes_no:
             reading = read_parts(
                 state.standalone, state.ranked, self._score_parts(state.ranked), state.sources
             )
-            state.lead = decide(reading, state.sources) if reading else None
+            state.lead = decide(reading, state.sources, state.analysis.is_choice) if reading else None
         else:
             state.lead = build_lead(state.analysis, state.ranked, state.sources)
-        texts = [t for h in state.hits for t in (h.chunk.text, h.article.title, h.article.source)]
-        state.specifics = check_specifics(state.standalone, texts, self.document_frequency)
+        state.specifics = check_specifics(spelled_question(state.analysis), texts, self.document_frequency)
         if self.unknown_outlets is not None:
             state.missing_outlets = self.unknown_outlets(state.standalone)
         state.signals = signals(

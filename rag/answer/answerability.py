@@ -182,6 +182,8 @@ def reason(analysis: QuestionAnalysis, features: dict[str, float], missing_entit
 def _asked(analysis: QuestionAnalysis) -> str:
     """What the question asks for, as a noun phrase: "the contract price", "the number of FA-50 jets"."""
     kind, phrase = analysis.answer_type, analysis.focus_phrase
+    if kind is AnswerType.QUANTITY and phrase in _MEASURES:
+        return _MEASURES[phrase]  # "How long ...?": the duration
     is_noun = phrase and phrase != analysis.predicate
     if kind is AnswerType.QUANTITY and is_noun:
         return f"the number of {phrase}"
@@ -190,6 +192,16 @@ def _asked(analysis: QuestionAnalysis) -> str:
     return f"the {phrase}" if is_noun else "this"
 
 
+_MEASURES = {
+    "long": "the duration",
+    "old": "the age",
+    "far": "the distance",
+    "big": "the size",
+    "large": "the size",
+    "tall": "the height",
+    "high": "the height",
+    "often": "the frequency",
+}
 _KIND_NOUNS = {
     AnswerType.DATE: "the date",
     AnswerType.PLACE: "the place",

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from rag.answer import Scored
 from rag.answer.context import Source
 from rag.answer.lists import list_answer
+from rag.answer.names import full_name
+from rag.answer.roles import COMPANY_FOCUS, kind_conflicts, role_conflicts
 from rag.answer.spans import LABELS, TypedSpan, name_key, typed_spans
 from rag.question.analysis import QuestionAnalysis
 from rag.question.answer_types import AnswerType
@@ -95,11 +97,16 @@ def find_values(
     }  # "South Korean" names South Korea
     outlets = set() if analysis.focus in OUTLET_FOCUS else {name_key(s.article.source) for s in sources}
     values: dict[str, Value] = {}
+    other_role: set[str] = set()  # people a sentence gives another role than the one asked for
     for item, spans in zip(pool, typed_spans([p.evidence.text for p in pool]), strict=True):
         for span in spans:
             key = name_key(span.text)
+            if analysis.answer_type is AnswerType.PERSON and role_conflicts(
+                analysis.focus, item.evidence.text, span.start, span.end
+            ):
+                other_role.add(key)
             wanted = span.label in labels or (span.label in NAMED and bool(labels & NAMED))
-            wanted = wanted and fits(span, analysis.answer_type)
+            wanted = wanted and fits(span, analysis.answer_type, analysis.focus)
             if (
                 not wanted
                 or not key
@@ -119,7 +126,12 @@ def find_values(
     found = list(values.values())
     if analysis.answer_type is AnswerType.PERSON:
         found = _merge_names(found)
+        for value in found:
+            value.text = full_name(value.text, sources)
     found = [v for v in found if v.labels & labels]  # a name the recogniser never gave the asked type is out
+    found = [v for v in found if v.key not in other_role]
+    if analysis.answer_type is AnswerType.ORGANISATION:
+        found = [v for v in found if not kind_conflicts(analysis.focus, v.text)]
     for value in found:
         value.score = sum(w for w, _ in value.support.values())
     return sorted(found, key=lambda v: -v.score)
@@ -139,14 +151,43 @@ _DURATION = re.compile(
 )
 
 
-def fits(span: TypedSpan, kind: AnswerType) -> bool:
+def fits(span: TypedSpan, kind: AnswerType, focus: str = "") -> bool:
     """Whether a span can answer the kind of question: a date names a point in time ("April 19-22", not
-    "decades"); a count read from a date-like span is a duration with a number ("20 years")."""
+    "decades"); a count read from a date-like span is a duration with a number ("20 years"), except that
+    "how long" may be answered by "decades"; a venue or a stadium is a facility, and a company an
+    organisation, not a country."""
     if kind is AnswerType.DATE:
         return bool(_POINT_IN_TIME.search(span.text))
     if kind is AnswerType.QUANTITY and span.label in {"DATE", "TIME"}:
+        if focus == "long" and _SPAN_OF_TIME.search(span.text):
+            return True
         return bool(_DURATION.search(span.text))
+    if kind is AnswerType.ORGANISATION and focus in COMPANY_FOCUS - {"supplier", "contractor"}:
+        return span.label == "ORG"  # a country may supply arms; it is not a company
+    if kind is AnswerType.PLACE and focus in FACILITY_FOCUS:
+        return span.label in {"FAC", "ORG"}
     return True
+
+
+_SPAN_OF_TIME = re.compile(
+    r"\b(?:seconds|minutes|hours|days|weeks|months|years|decades?|centur(?:y|ies))\b", re.I
+)
+FACILITY_FOCUS = frozenset(
+    [
+        "venue",
+        "stadium",
+        "arena",
+        "hall",
+        "hotel",
+        "building",
+        "facility",
+        "centre",
+        "center",
+        "museum",
+        "airport",
+        "ground",
+    ]
+)
 
 
 def build_lead(

@@ -121,9 +121,12 @@ def _best_row(column: np.ndarray, ranked: Sequence[Scored], allowed: set[int]) -
     return max(rows, key=lambda i: float(column[i])) if rows else int(np.argmax(column))
 
 
-def decide(reading: Reading, sources: Sequence[Source]) -> Lead:
-    """The verdict lead: "Yes", "No" or no verdict, citing each part's sentence."""
+def decide(reading: Reading, sources: Sequence[Source], choice: bool = False) -> Lead:
+    """The verdict lead: "Yes", "No" or no verdict, citing each part's sentence. A ``choice`` question
+    ("consistent or inconsistent?") gets no "Yes": what each source says is quoted instead."""
     cited = list({id(b): b for b in reading.best}.values())
+    if choice:
+        return Lead([("The sources do not settle this; what each says", cited)], "open", end=":")
     order = _order(reading, sources)
     # the dates decide only between the reports the question means: each side must be found ("Yes" also
     # needs each side's claim supported, as any "Yes" does)

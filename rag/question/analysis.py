@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from rag.question.answer_types import AnswerType, classify, predicate
+from rag.question.answer_types import AnswerType, classify, offers_alternatives, predicate
 from rag.question.entities import Entity, QuestionDate, find_dates, find_entities
 from rag.question.nlp import parse
 
@@ -36,6 +36,11 @@ class QuestionAnalysis:
     def is_yes_no(self) -> bool:
         """Whether the question expects "Yes" or "No" ("Did Bloomberg report on IQDEX?")."""
         return self.answer_type is AnswerType.YES_NO
+
+    @property
+    def is_choice(self) -> bool:
+        """Whether a yes/no-shaped question asks to choose ("consistent or inconsistent?"): no "Yes"."""
+        return self.is_yes_no and offers_alternatives(self.question)
 
     @property
     def places(self) -> tuple[str, ...]:

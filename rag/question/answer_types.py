@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,8 @@ FOCUS_TYPES: dict[AnswerType, frozenset[str]] = {
     AnswerType.PLACE: frozenset(
         _words(
             "country city place location region state venue town nation capital province area site "
-            "county continent territory port base destination headquarters"
+            "county continent territory port base destination headquarters stadium arena hotel museum "
+            "airport"
         )
     ),
     AnswerType.DATE: frozenset(_words("year date day month time week decade century season quarter period")),
@@ -97,6 +99,16 @@ YES_NO_OPENERS = frozenset(
     _words("do does did is are was were has have had can could will would should shall may might must")
 )
 WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+# "..., or do they differ?" / "consistent or inconsistent?" / "successful or unsuccessful?"
+_ALTERNATIVE_CLAUSE = re.compile(
+    r",?\s+or\s+(?:do|does|did|is|are|was|were|has|have|had|will|would|can|could)\s+\w", re.IGNORECASE
+)
+_OPPOSITES = re.compile(r"\b(\w{3,})\s+or\s+(?:in|un|non-?|dis|im|ir|il)\1\b", re.IGNORECASE)
+_PAIRS = re.compile(
+    r"\b(?:a\s+)?(?:win|success|change|increase|rise|gain)\s+or\s+(?:a\s+)?"
+    r"(?:loss|defeat|failure|consistency|decrease|decline|drop|fall)\b",
+    re.IGNORECASE,
+)
 
 
 def question_start(doc: Doc) -> int:
@@ -154,6 +166,12 @@ def how_type(doc: Doc, wh: Token) -> tuple[AnswerType, str]:
             return AnswerType.MONEY, predicate(doc)
         return AnswerType.QUANTITY, focus or predicate(doc)
     return AnswerType.QUANTITY, after.lower_  # how long / old / far / big
+
+
+def offers_alternatives(text: str) -> bool:
+    """Whether a yes/no-shaped question asks to choose between alternatives ("Was the portrayal
+    consistent or inconsistent?", "..., or do these articles differ?"): "Yes" does not answer it."""
+    return bool(_ALTERNATIVE_CLAUSE.search(text) or _OPPOSITES.search(text) or _PAIRS.search(text))
 
 
 def predicate(doc: Doc) -> str:

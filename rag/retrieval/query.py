@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from rag.retrieval.spoken_dates import spoken_dates
+
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
@@ -177,6 +179,12 @@ class QuestionParser:
             parsed.outlets.extend(o for o in mention.outlets if o not in parsed.outlets)
         reference = today or self.today or date.today()
         parsed.dates = parse_dates(question, reference)
+        # what the grammar misses ("8 days ago", "last Tuesday"), from the shared question analysis
+        spans = [(r.at, r.at + len(r.text)) for r in parsed.dates]
+        spoken = [
+            DateRange(s.start, s.end, s.text, "", s.at) for s in spoken_dates(question, reference, spans)
+        ]
+        parsed.dates = sorted(parsed.dates + spoken, key=lambda r: r.at)
         parsed.recency = bool(_RECENT.search(question))
         parsed.parts = split_parts(question, mentions, parsed.dates)
         return parsed

@@ -91,3 +91,43 @@ def test_a_date_answer_names_a_point_in_time_and_a_count_is_not_a_date() -> None
     when = build_lead(analyze("When will the first helicopters be delivered to Iraq?"), ranked, [a])
     assert when is not None and when.render(lambda i: i.n) == "April 19-22 [1]."  # never "decades"
     assert build_lead(analyze("How many fighter jets has Iraq ordered?"), ranked, [a]) is None
+
+
+def test_how_long_is_answered_by_a_span_of_time_without_a_number() -> None:
+    a = source(1, "OSINTSights", "Iraq has lived through decades of war and instability since 1980.")
+    lead = build_lead(analyze("For how long has Iraq lived through war?"), [scored(a, 0.6, 0)], [a])
+    assert lead is not None and lead.values[0].text == "decades"
+    # a count is still not a vague span of time
+    assert build_lead(analyze("How many wars has Iraq lived through?"), [scored(a, 0.6, 0)], [a]) is None
+
+
+def test_a_person_the_evidence_gives_another_role_does_not_answer_a_role_question() -> None:
+    a = source(
+        1,
+        "OSINTSights",
+        "According to Dr. Lee Sang-hyun, a defense analyst at the Korea Institute for Defense Analyses, "
+        "the deal matters.",
+    )
+    ranked = [scored(a, 0.6, 0)]
+    assert build_lead(analyze("Who is the Iraqi defense minister in the talks?"), ranked, [a]) is None
+    analyst = build_lead(analyze("Which analyst commented on the deal?"), ranked, [a])
+    assert analyst is not None and analyst.values[0].text == "Lee Sang-hyun"
+    # a broad word ("person", "official") does not rule the analyst out
+    assert build_lead(analyze("Which person commented on the deal?"), ranked, [a]) is not None
+
+
+def test_an_institute_or_a_country_is_not_a_company_and_a_venue_is_not_a_region() -> None:
+    a = source(
+        1,
+        "OSINTSights",
+        "Analysts at the Korea Institute for Defense Analyses and officials of the United States watched "
+        "the Middle East market, where Korea Aerospace Industries builds the FA-50 jets.",
+    )
+    ranked = [scored(a, 0.6, 0)]
+    company = build_lead(analyze("Which company will manufacture the jets?"), ranked, [a])
+    assert company is not None and company.values[0].text == "Korea Aerospace Industries"
+    assert all(v.text != "United States" for v in company.values)
+    b = source(2, "OSINTSights", "IQDEX 2025 opened in Baghdad, the largest show in the Middle East.")
+    assert (
+        build_lead(analyze("At which venue in Baghdad was IQDEX staged?"), [scored(b, 0.6, 0)], [b]) is None
+    )

@@ -70,3 +70,16 @@ def test_an_event_before_another_is_not_an_order_of_reports() -> None:
     reading = read_parts(q, [scored(a, 0.7, 0)], lambda parts: np.array([[0.7, 0.7]]))
     assert reading is not None
     assert decide(reading, [a]).kind == "yes"
+
+
+def test_a_question_offering_alternatives_gets_no_yes() -> None:
+    question = (
+        "Does TechCrunch report that Google paid billions, or does The Verge say Apple defended the deal?"
+    )
+    a = source(1, "TechCrunch", "Google paid $26 billion to be the default search engine.")
+    b = source(2, "The Verge", "Apple defended its search deal with Google in court.")
+    ranked = [scored(a, 0.6, 0, (0.7, 0.2)), scored(b, 0.5, 1, (0.2, 0.65))]
+    reading = read_parts(question, ranked, no_scores, [a, b])
+    assert reading is not None
+    assert decide(reading, [a, b]).kind == "yes"  # read as a plain yes/no question it would say "Yes"
+    assert decide(reading, [a, b], choice=True).render(lambda i: i.n).startswith("The sources do not settle")

@@ -112,3 +112,19 @@ def test_a_question_with_a_wh_word_after_a_lead_in_is_not_yes_no() -> None:
     assert (
         analyze("Did The Verge report on the company which Google bought?").answer_type is AnswerType.YES_NO
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "choice"),
+    [
+        ("Was the portrayal of Google consistent or inconsistent between the two reports?", True),
+        ("Did Sporting News report a win or a loss for the Cowboys?", True),
+        ("Do both articles praise the deal, or do they present different views?", True),
+        ("Did Sporting News report a successful or unsuccessful field goal?", True),
+        ("Does TechCrunch report that Google paid Apple, while The Verge says the deal was legal?", False),
+        ("Did The Verge or TechCrunch report on the trial?", False),
+    ],
+)
+def test_a_yes_no_shaped_question_that_offers_alternatives_is_a_choice(question: str, choice: bool) -> None:
+    analysis = analyze(question)
+    assert analysis.is_yes_no and analysis.is_choice is choice
