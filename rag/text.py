@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import Stemmer
+
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
     "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "no", "fig", "jan", "feb", "mar", "apr",
@@ -21,149 +23,98 @@ _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9]")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 
-STOPWORDS = frozenset(
+# spaCy's English stop words, less the ones that carry a question's meaning here (numbers, "first",
+# "last", "amount", "name", "top", "side", ...), plus the words every news question uses ("report",
+# "article", "said", "according")
+_KEEP = frozenset(
     [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "fifteen",
+        "twenty",
+        "forty",
+        "fifty",
+        "sixty",
+        "hundred",
+        "first",
+        "third",
+        "last",
+        "amount",
+        "name",
+        "top",
+        "bottom",
+        "front",
+        "back",
+        "side",
+        "part",
+        "full",
+        "empty",
+        "whole",
+        "serious",
+        "show",
+        "call",
+        "move",
+        "keep",
+        "give",
+        "take",
+        "put",
+        "see",
+        "made",
+        "make",
+        "used",
+        "using",
+        "done",
+        "became",
+        "become",
+        "becomes",
+        "becoming",
+        "former",
+        "formerly",
+        "latter",
+        "latterly",
+        "never",
+        "none",
+        "nothing",
+        "nobody",
+        "without",
+        "except",
+    ]
+)
+_NEWS_WORDS = frozenset(
+    [
+        "according",
         "article",
         "articles",
+        "having",
+        "news",
         "report",
         "reported",
         "reports",
-        "according",
-        "does",
-        "did",
         "said",
         "says",
-        "say",
-        "news",
+        "theirs",
     ]
 )
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Words left out of lexical scores and lexical search (spaCy's list, loaded on first use: importing
+    spaCy takes seconds)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    plain = {w for w in STOP_WORDS if not any(q in w for q in "'’‘")}
+    return frozenset(plain - _KEEP) | _NEWS_WORDS
 
 
 @dataclass(frozen=True)
@@ -244,21 +195,20 @@ def count_tokens(text: str, encoding: str = "cl100k_base") -> int:
     return len(_encoding(encoding).encode(text, disallowed_special=()))
 
 
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ies", "ied", "ed", "es", "s", "ly")
+_STEMMER = Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: "discussed", "discussions" and "discuss" share the stem "discuss"."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+    """Snowball's English stem: "discussed", "discussions" and "discuss" share "discuss"."""
+    return str(_STEMMER.stemWord(word))
 
 
 def content_words(text: str) -> list[str]:
     """Stemmed, lower-cased words minus stopwords: the unit of lexical overlap scores."""
     words = (w.lower().strip("'’-") for w in _WORD.findall(text))
-    return [stem(w) for w in words if w and w not in STOPWORDS]
+    stop = stopwords()
+    return [stem(w) for w in words if w and w not in stop]
 
 
 def normalize_space(text: str) -> str:

@@ -21,7 +21,8 @@ import numpy as np
 
 from rag.citations import Evidence, cite
 from rag.injection import looks_like_injection
-from rag.text import content_words, normalize_space, sentence_spans
+from rag.sentence_score import SentenceScorer, sentence_words
+from rag.text import normalize_space, sentence_spans
 from rag.types import Citation
 from store.embeddings import Embedder
 
@@ -137,9 +138,8 @@ class SupportScorer:
         """Lexical, number/name and dense evidence folded into one score."""
         if _quotes(claim, sentence):
             return 1.0
-        words = set(content_words(claim))
-        lexical = len(words & set(content_words(sentence))) / len(words) if words else 0.0
-        score = self.dense_weight * dense + (1 - self.dense_weight) * lexical
+        shared = SentenceScorer(self.dense_weight)  # the shared sentence score, then the penalties below
+        score = float(shared.scores(claim, sentence_words([sentence]), np.array([dense]))[0])
         missing_numbers = numbers(claim) - numbers(sentence)
         claim_names = names(claim)
         missing_names = claim_names - set(re.findall(r"[a-z0-9'’\-]+", sentence.lower()))

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rag.text import STOPWORDS
+from rag.text import stopwords
 
 ABSTAIN_TEXT = "The ingested articles do not answer this."
 
@@ -58,11 +58,11 @@ def specific_terms(question: str) -> list[str]:
     """Names and titles (capitalised runs, quoted strings) and non-year numbers in the question."""
     terms: list[str] = []
     for match in _CAPS.finditer(question):
-        words = [w for w in tokens(match.group()) if w not in _GENERIC and w not in STOPWORDS]
+        words = [w for w in tokens(match.group()) if w not in _GENERIC and w not in stopwords()]
         if words:
             terms.append(" ".join(words))
     for match in _QUOTED.finditer(question):
-        words = [w for w in tokens(match.group(1)) if w not in STOPWORDS]
+        words = [w for w in tokens(match.group(1)) if w not in stopwords()]
         if words:
             terms.append(" ".join(words))
     for match in _NUMBER.finditer(question):

@@ -17,7 +17,7 @@ import numpy as np
 from rag.answer import Context, Scored
 from rag.answer.context import Source
 from rag.answer.followup import resolve_followup
-from rag.text import STOPWORDS, content_words, stem
+from rag.text import content_words, stem, stopwords
 from rag.types import Turn
 
 _COMPARISON = re.compile(
@@ -48,7 +48,9 @@ def named_position(question: str, source: str) -> int:
 def named_terms(question: str) -> set[str]:
     """Stems of the question's capitalised words after the first (names, acronyms, outlets)."""
     words = re.findall(r"[A-Za-z][A-Za-z0-9'’\-]*", question)
-    return {stem(w.lower().strip("'’-")) for w in words[1:] if w[0].isupper() and w.lower() not in STOPWORDS}
+    return {
+        stem(w.lower().strip("'’-")) for w in words[1:] if w[0].isupper() and w.lower() not in stopwords()
+    }
 
 
 def on_topic_sources(context: Context) -> set[int]:

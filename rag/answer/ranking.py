@@ -1,7 +1,8 @@
 """Evidence ranking: every sentence of every source scored against the question.
 
-The score is ``dense_weight * cosine + (1 - dense_weight) * lexical``, where lexical is the share of
-the question's content words the sentence contains. A multi-part question ("Which company, reported by
+The score is the shared sentence score (:mod:`rag.sentence_score`): ``dense_weight * cosine +
+(1 - dense_weight) * lexical``, where lexical is the share of the question's content words the sentence
+contains. A multi-part question ("Which company, reported by
 TechCrunch, spent $26.3 billion ... and was accused of ...") is also split into its claims, and each
 sentence is scored against each claim the same way: the gold sentence of one part often matches that
 part far better than it matches the whole question. The chain uses the best whole-question score for
@@ -20,16 +21,10 @@ import numpy as np
 
 from rag.answer import Scored
 from rag.answer.context import Source
+from rag.sentence_score import SentenceScorer, sentence_words
 from rag.text import claims, content_words
 from store.cache import SentenceVectors
 from store.embeddings import Embedder
-
-
-def lexical_overlap(question_words: set[str], sentence_words: frozenset[str]) -> float:
-    """Share of the question's content words that the sentence (its content words) contains."""
-    if not question_words:
-        return 0.0
-    return len(question_words & sentence_words) / len(question_words)
 
 
 def rank_evidence(
@@ -55,7 +50,7 @@ def rank_evidence(
         vectors = sentence_vectors.embed(texts)
     else:
         vectors = np.asarray(embedder.embed(texts))
-    words = [frozenset(content_words(t)) for t in texts]
+    words = sentence_words(texts)
     scores = _scores(question, words, vectors, embedder, dense_weight)
     own_clause = {
         s.n: clause
@@ -89,16 +84,14 @@ _MIN_CLAUSE_WORDS = 3  # a clause of fewer content words ("and", "as reported by
 
 def _scores(
     text: str,
-    sentence_words: Sequence[frozenset[str]],
+    words: Sequence[frozenset[str]],
     vectors: np.ndarray,
     embedder: Embedder,
     dense_weight: float,
 ) -> np.ndarray:
-    """``dense_weight * cosine + (1 - dense_weight) * lexical overlap`` of each sentence with ``text``."""
-    dense = vectors @ np.asarray(embedder.embed_query(text))
-    words = set(content_words(text))
-    lexical = np.array([lexical_overlap(words, s) for s in sentence_words], dtype=np.float32)
-    return np.asarray(dense_weight * dense + (1 - dense_weight) * lexical, dtype=np.float32)
+    """Each sentence's score against ``text`` (:class:`rag.sentence_score.SentenceScorer`)."""
+    cosines = vectors @ np.asarray(embedder.embed_query(text))
+    return SentenceScorer(dense_weight).scores(text, words, cosines)
 
 
 def score_against(
@@ -107,6 +100,6 @@ def score_against(
     """The ranking's score of every ranked sentence against each of ``texts`` (rows: sentences)."""
     if not ranked or not texts:
         return np.zeros((len(ranked), len(texts)), dtype=np.float32)
-    words = [frozenset(content_words(r.evidence.text)) for r in ranked]
+    words = sentence_words([r.evidence.text for r in ranked])
     vectors = np.stack([r.vector for r in ranked])
     return np.stack([_scores(t, words, vectors, embedder, dense_weight) for t in texts], axis=1)

@@ -5,11 +5,12 @@ elsewhere in the same article (a later paragraph names the date, the price, the 
 after ranking, each hit becomes an excerpt of its article within the passage budget
 (``RAG_PASSAGE_TOKENS``, 256 cl100k tokens by default):
 
-1. every sentence of the article scores by the IDF-weighted share of the question's content words
-   it contains, mixed (``dense_weight``) with its embedding's cosine to the question's when sentence
-   vectors are given, plus ``chunk_bonus`` for the sentences of the hit's own chunk (the search's
-   evidence). The cosine finds the fact a question paraphrases (measured: Hits@10 0.731 -> 0.758 on
-   200 dev questions); sentence vectors are embedded once and kept in the store's embedding cache;
+1. every sentence of the article gets the shared sentence score (:mod:`rag.sentence_score`): the
+   IDF-weighted share of the question's content words it contains, mixed (``dense_weight``) with its
+   embedding's cosine to the question's when sentence vectors are given, plus ``chunk_bonus`` for the
+   sentences of the hit's own chunk (the search's evidence). The cosine finds the fact a question
+   paraphrases (measured: Hits@10 0.731 -> 0.758 on 200 dev questions); sentence vectors are embedded
+   once and kept in the store's embedding cache;
 2. sentences are taken best first (ties: nearest the chunk first, so filler is the chunk's context)
    while they fit, and put back in article order;
 3. adjacent sentences form one exact span of the article; spans are joined by ``" … "``.
@@ -32,7 +33,8 @@ import numpy as np
 from rag.injection import injected_at
 from rag.retrieval.fusion import renumber
 from rag.retrieval.sentences import ArticleSource, SentenceCache, Sentences
-from rag.text import content_words, count_tokens
+from rag.sentence_score import SentenceScorer
+from rag.text import count_tokens
 from rag.types import EXCERPT_SEPARATOR, Chunk, Hit
 from store.cache import SentenceVectors
 
@@ -59,7 +61,7 @@ class ExcerptBuilder:
         (Hits@10 0.738 with the best 30, 0.715 with 15, on 200 dev questions)."""
         self.vectors = vectors
         self.dense_weight = dense_weight if vectors is not None else 0.0
-        self.idf = idf or (lambda _word: 1.0)
+        self.scorer = SentenceScorer(self.dense_weight, idf)
         self.max_tokens = max_tokens
         self.encoding = encoding
         self.chunk_bonus = chunk_bonus
@@ -67,8 +69,6 @@ class ExcerptBuilder:
 
     def widen(self, question: str, hits: Sequence[Hit], k: int | None = None) -> list[Hit]:
         """The first ``k`` of ``hits`` (all by default) in order, each shown as its excerpt."""
-        weights = {w: self.idf(w) for w in set(content_words(question))}
-        total = sum(weights.values()) or 1.0
         query = self._query_vector(question)
         shown: dict[str, set[int]] = {}  # article -> sentences already in an excerpt
         scored: dict[str, list[float]] = {}  # article -> each sentence's share of the question's words
@@ -84,11 +84,8 @@ class ExcerptBuilder:
                 continue
             used = shown.setdefault(chunk.article_id, set())
             if chunk.article_id not in scored:
-                scored[chunk.article_id] = self._mix(
-                    [sum(weights[w] for w in weights.keys() & words) / total for words in sentences.words],
-                    sentences,
-                    query,
-                )
+                lexical = self.scorer.lexical(question, sentences.words)
+                scored[chunk.article_id] = self.scorer.mix(lexical, self._cosines(sentences, query)).tolist()
             scores = scored[chunk.article_id]
             picked = self._pick(sentences, own, scores, used)
             if not picked:
@@ -107,15 +104,12 @@ class ExcerptBuilder:
         vectors = self.dense_vectors
         return None if vectors is None else np.asarray(vectors.embedder.embed_query(question))
 
-    def _mix(self, lexical: list[float], s: Sentences, query: np.ndarray | None) -> list[float]:
-        """``(1 - dense_weight) * lexical + dense_weight * cosine`` per sentence (lexical alone
-        without vectors)."""
-        if query is None or self.vectors is None or not lexical:
-            return lexical
+    def _cosines(self, s: Sentences, query: np.ndarray | None) -> np.ndarray | None:
+        """Each sentence's cosine with the question (None without sentence vectors)."""
+        if query is None or self.vectors is None or not s.words:
+            return None
         texts = [s.text[a:b] for a, b in zip(s.starts, s.ends, strict=True)]
-        dense = self.vectors.embed(texts) @ query
-        w = self.dense_weight
-        return [(1 - w) * lex + w * float(cos) for lex, cos in zip(lexical, dense, strict=True)]
+        return np.asarray(self.vectors.embed(texts) @ query)
 
     def _pick(self, s: Sentences, own: range, scores: list[float], used: set[int]) -> list[int]:
         """Sentence indices that fit the budget, best first."""

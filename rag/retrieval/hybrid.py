@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from rag.retrieval.fusion import fuse, renumber
-from rag.text import STOPWORDS
+from rag.text import stopwords
 from rag.types import Filters, Hit
 from store.embeddings import Embedder, Vectors
 from store.lexical import LexicalIndex
@@ -58,7 +58,7 @@ class HybridSearcher:
             query_vector = vector if vector is not None else self.embedder.embed_query(text)
             dense = self.vectors.query(query_vector, n, filters)
         if self.mode != "dense" and self.lexical is not None:
-            lexical = self.lexical.search(text, n, filters, STOPWORDS)
+            lexical = self.lexical.search(text, n, filters, stopwords())
         if self.mode == "dense":
             return renumber(dense[:k])
         if self.mode == "bm25":

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.text import content_words, sentence_texts
+from rag.sentence_score import SentenceScorer, sentence_words
+from rag.text import sentence_texts
 from rag.types import Hit
 from store.embeddings import Embedder, resolve_model_path
 
@@ -80,23 +81,19 @@ class SentenceReranker:
         prior_weight: float = 0.0,
     ) -> None:
         self.embedder = embedder
-        self.idf = idf or (lambda _word: 1.0)
+        self.idf = idf
         self.lexical_weight = lexical_weight
         self.dense_weight = dense_weight
         self.prior_weight = prior_weight
 
     def sentence_scores(self, question: str, hits: Sequence[Hit]) -> list[float]:
         """The best sentence score of each hit's chunk (header included as one more sentence)."""
-        qwords = set(content_words(question))
-        total = sum(self.idf(w) for w in qwords) or 1.0
         sentences: list[list[str]] = []
         for hit in hits:
             text = hit.chunk.text
             sentences.append(sentence_texts(text) or [text])
-        lexical = [
-            [sum(self.idf(w) for w in qwords & set(content_words(s))) / total for s in sents]
-            for sents in sentences
-        ]
+        words_of = SentenceScorer(0.0, self.idf)  # the shared sentence score's lexical part
+        lexical = [words_of.lexical(question, sentence_words(sents)).tolist() for sents in sentences]
         if self.embedder is None or self.dense_weight == 0:
             return [max(scores) * self.lexical_weight for scores in lexical]
         flat = [s for sents in sentences for s in sents]

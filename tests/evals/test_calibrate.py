@@ -51,14 +51,21 @@ def test_the_yes_no_table_reports_chance_for_a_signal_that_carries_nothing() -> 
         signals["part_support"] = (0.7 if gold == "Yes" else 0.3) + rng.gauss(0, 0.05)  # this one separates
         data.append({"group": "dev", "answerable": True, "gold": gold, "signals": signals})
     text = yes_no_table(data)
+    auc_table, sweep = text.split('A "Yes" needs')
     rows = {
         line.split("|")[1].strip(): float(line.split("|")[2])
-        for line in text.splitlines()
+        for line in auc_table.splitlines()
         if line.startswith("| ") and "---" not in line and "signal" not in line
     }
     assert rows["part_support"] > 0.95
     assert 0.3 < rows["same_topic"] < 0.7
     assert "120 dev yes/no questions (60 yes, 60 no)" in text
+    # the threshold sweep: at 0.50 the separating signal calls (nearly) only the yes-gold questions "Yes"
+    cells = {
+        line.split("|")[1].strip(): line.split("|")[2:5] for line in sweep.splitlines() if line[:4] == "| 0."
+    }
+    called, precision, recall = (float(c) for c in cells["0.50"])
+    assert 55 <= called <= 65 and precision > 0.95 and recall > 0.9
 
 
 def test_a_weight_never_takes_the_sign_its_meaning_forbids() -> None:
