@@ -8,6 +8,7 @@ order. Nothing here writes to a store.
 from __future__ import annotations
 
 import hashlib
+import html
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -134,7 +135,8 @@ class Producer:
             return None
         raw.text = text
         raw.id = content_hash(text)
-        raw.title = clean_text(raw.title).replace("\n", " ") or "(untitled)"
+        # feeds and JSON exports often carry HTML entities in titles ("&#039;Massive intel failure&#039;")
+        raw.title = clean_text(html.unescape(raw.title)).replace("\n", " ") or "(untitled)"
         raw.ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
         chunks: list[Chunk] = []
         if not self.articles.has(raw.id):

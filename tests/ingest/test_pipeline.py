@@ -59,7 +59,7 @@ def write_corpus(folder: Path) -> Path:
         fixtures.rss(
             [
                 {
-                    "title": "Feed story",
+                    "title": "Feed &#039;story&#039; &amp; more",  # entities, as exports carry them
                     "link": "https://f.example/1",
                     "date": "Tue, 03 Oct 2023 10:00:00 GMT",
                     "text": "Grain exports through the corridor rose in September.",
@@ -82,7 +82,7 @@ def test_every_format_through_the_python_api(assistant: Assistant, tmp_path: Pat
     assert "Draft" not in by_title
     assert by_title["Drone parts seized"].date_provenance == "metadata"
     assert by_title["Radar deliveries confirmed"].source == "Defense Wire"
-    assert by_title["Feed story"].url == "https://f.example/1"
+    assert by_title["Feed 'story' & more"].url == "https://f.example/1"  # entities read, not shown
     pdf = by_title["Quarterly Brief"]
     assert [p for _, p in pdf.pages] == [1, 2]
     chunk_ids = assistant.article_store.chunk_ids(pdf.id)
