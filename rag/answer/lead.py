@@ -24,6 +24,7 @@ from rag.answer.context import Source
 from rag.answer.lists import list_answer
 from rag.answer.names import full_name
 from rag.answer.roles import COMPANY_FOCUS, kind_conflicts, role_conflicts
+from rag.answer.sanity import misreads
 from rag.answer.spans import LABELS, TypedSpan, name_key, typed_spans
 from rag.question.analysis import QuestionAnalysis
 from rag.question.answer_types import AnswerType
@@ -107,12 +108,14 @@ def find_values(
                 other_role.add(key)
             wanted = span.label in labels or (span.label in NAMED and bool(labels & NAMED))
             wanted = wanted and fits(span, analysis.answer_type, analysis.focus)
+            wanted = wanted and not misreads(span, item.evidence.text, analysis)
             if (
                 not wanted
                 or not key
                 or key in outlets
                 or key in named
                 or f" {_words(span.text)} " in question
+                or any(len(n) >= 5 and n in key for n in named)  # "Plaintiff Helena World Chronicle"
             ):
                 continue
             near = _near_focus(item.evidence.text, span, analysis.focus)

@@ -62,7 +62,8 @@ FOCUS_TYPES: dict[AnswerType, frozenset[str]] = {
     AnswerType.MONEY: frozenset(
         _words(
             "price cost value worth fee salary budget revenue fine valuation funding sum profit loss "
-            "sales investment payment earnings income spending compensation penalty bid tariff money"
+            "sales investment payment earnings income spending compensation penalty bid tariff money "
+            "damage damages settlement ransom bail wage bonus grant loan debt donation"
         )
     ),
     AnswerType.PERCENT: frozenset(_words("percentage percent proportion rate share")),
@@ -159,6 +160,8 @@ def how_type(doc: Doc, wh: Token) -> tuple[AnswerType, str]:
         return AnswerType.DESCRIPTION, predicate(doc)
     if after.lower_ in {"many", "much"}:
         counted = after.head if after.head.pos_ in {"NOUN", "PROPN"} and after.head.i != wh.i else None
+        if counted is None and after.i + 2 < len(doc) and doc[after.i + 1].lower_ == "in":
+            counted = doc[after.i + 2] if doc[after.i + 2].pos_ == "NOUN" else None  # "how much in damages"
         focus = counted.lemma_.lower() if counted is not None else ""
         if focus in FOCUS_TYPES[AnswerType.MONEY] or (after.lower_ == "much" and focus in MONEY_VERBS):
             return AnswerType.MONEY, focus
