@@ -28,7 +28,7 @@ def list_answer(analysis: QuestionAnalysis, ranked: Sequence[Scored]) -> tuple[s
     best: tuple[tuple[bool, int, float], str, Scored] | None = None
     for item in sorted(ranked, key=lambda r: -r.relevance)[:LIST_SENTENCES]:
         for group in coordinated(parse(item.evidence.text)):
-            texts = [_bare(c) for c in group]
+            texts = [_bare(c, analysis.focus) for c in group]
             if any(t.lower() in named for t in texts):
                 continue
             holds_focus = any(c.root.lemma_.lower() == analysis.focus for c in group)
@@ -58,12 +58,18 @@ def coordinated(doc: Doc) -> list[list[Span]]:
     return groups
 
 
-def _bare(chunk: Span) -> str:
-    """The phrase without a leading article or possessive determiner."""
-    start = chunk.start
-    while start < chunk.end - 1 and chunk.doc[start].dep_ in {"det", "poss"}:
+def _bare(chunk: Span, focus: str = "") -> str:
+    """The phrase without a leading article or possessive determiner, and ending at the question's
+    focus noun when the parser ran past it ("air defense systems aligns": a verb read as a noun)."""
+    start, end = chunk.start, chunk.end
+    while start < end - 1 and chunk.doc[start].dep_ in {"det", "poss"}:
         start += 1
-    return chunk.doc[start : chunk.end].text
+    last = next(
+        (t.i for t in chunk if t.lemma_.lower() == focus and t.i < end - 1 and t.dep_ == "compound"), None
+    )
+    if focus and last is not None:
+        end = last + 1
+    return chunk.doc[start:end].text
 
 
 def _join(texts: list[str]) -> str:

@@ -83,6 +83,19 @@ def test_a_list_question_leads_with_the_things_the_sentence_lists() -> None:
     assert lead.render(lambda item: item.n) == "Helicopters, fighter jets and air defense systems [1]."
 
 
+def test_a_listed_phrase_ends_at_the_focus_noun_when_the_parser_runs_past_it() -> None:
+    # the small parser reads "aligns" as a noun: "air defense systems aligns"
+    a = source(
+        1,
+        "OSINTSights",
+        "South Korea’s offer of helicopters, fighter jets, and air defense systems aligns with Iraq’s "
+        "urgent need for modernization, making this partnership mutually beneficial.",
+    )
+    lead = build_lead(analyze("Which systems did South Korea offer Iraq?"), [scored(a, 0.6, 0)], [a])
+    assert lead is not None
+    assert lead.render(lambda item: item.n) == "Helicopters, fighter jets and air defense systems [1]."
+
+
 def test_a_date_answer_names_a_point_in_time_and_a_count_is_not_a_date() -> None:
     a = source(
         1, "OSINTSights", "Iraq, having endured decades of war, met Korean officials at IQDEX on April 19-22."
