@@ -2,45 +2,81 @@
 
 from __future__ import annotations
 
-CSS = """
-#chat .cite-ref { font-weight: 600; text-decoration: none; padding: 0 1px; cursor: pointer; }
-#chat .unsupported { text-decoration: underline wavy #c2410c; }
-#chat .abstained { color: var(--body-text-color-subdued); }
-#sources { max-height: 640px; overflow-y: auto; }
-#sources .turn { display: none; }
-#sources .turn.current { display: block; }
-#sources .asked { font-weight: 600; margin-bottom: 6px; }
-#sources .filters-used, #sources .timings { font-size: 0.8em; color: var(--body-text-color-subdued); }
-#sources .cite-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
-  margin: 8px 0; transition: box-shadow 0.2s; }
-#sources .cite-card.selected { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent); }
-#sources .cite-title { font-weight: 600; }
-#sources .cite-n { color: var(--color-accent); }
-#sources .cite-meta { font-size: 0.85em; color: var(--body-text-color-subdued); word-break: break-all; }
-#sources .passage { margin-top: 6px; font-size: 0.9em; line-height: 1.45; }
-#sources mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 2px; }
-#sources .cite-card.selected mark { background: #fbbf24; }
-#sources .flag { color: #c2410c; font-size: 0.8em; border: 1px solid #c2410c; border-radius: 4px;
-  padding: 0 4px; }
-#sources .abstained-note, #sources .unsupported-list { border-left: 3px solid #c2410c; padding-left: 8px; }
+SOURCES_HEIGHT = "min(640px, calc(100vh - 180px))"  # the sources panel's own scroll area
+
+CSS = f"""
+#chat a.cite-ref {{ display: inline-block; min-width: 1.4em; padding: 0 5px; margin: 0 1px;
+  border: 1px solid var(--color-accent); border-radius: 9px; background: var(--color-accent-soft);
+  color: var(--color-accent); font-size: 0.78em; font-weight: 600; line-height: 1.45; text-align: center;
+  text-decoration: none; vertical-align: 0.12em; cursor: pointer; }}
+#chat a.cite-ref:hover, #chat a.cite-ref:focus {{ background: var(--color-accent); color: white; }}
+#chat .unsupported {{ text-decoration: underline wavy #c2410c; }}
+#chat .abstained {{ color: var(--body-text-color-subdued); }}
+#sources .sources-scroll {{ max-height: {SOURCES_HEIGHT}; min-height: 120px; overflow-y: auto;
+  overscroll-behavior: contain; padding-right: 6px; }}
+#sources .turn {{ display: none; }}
+#sources .turn.current {{ display: block; }}
+#sources .asked {{ font-weight: 600; margin-bottom: 6px; }}
+#sources .filters-used, #sources .timings {{ font-size: 0.8em; color: var(--body-text-color-subdued); }}
+#sources .timings summary {{ cursor: pointer; }}
+#sources .cite-card {{ border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
+  margin: 8px 0; transition: box-shadow 0.2s; }}
+#sources .cite-card.selected {{ border-color: var(--color-accent);
+  box-shadow: 0 0 0 2px var(--color-accent); }}
+#sources .cite-title {{ font-weight: 600; }}
+#sources .cite-n {{ color: var(--color-accent); margin-right: 2px; }}
+#sources .cite-meta {{ font-size: 0.85em; color: var(--body-text-color-subdued); word-break: break-all; }}
+#sources .passage {{ margin-top: 6px; font-size: 0.9em; line-height: 1.45; white-space: pre-line; }}
+#sources .passage .excerpt + .excerpt {{ margin-top: 6px; }}
+#sources .passage:has(> details.more[open]) > .excerpt {{ display: none; }}
+#sources details.more summary {{ cursor: pointer; color: var(--color-accent); font-size: 0.85em;
+  white-space: normal; }}
+#sources details.more .hide, #sources details.more[open] .show {{ display: none; }}
+#sources details.more[open] .hide {{ display: inline; }}
+#sources mark {{ background: #fde68a; color: inherit; padding: 0 2px; border-radius: 2px; }}
+#sources .cited.selected mark {{ background: #fbbf24; outline: 2px solid #f59e0b; }}
+#sources .q-n {{ color: var(--color-accent); font-weight: 700; margin-right: 1px; }}
+#sources .flag {{ color: #c2410c; font-size: 0.8em; border: 1px solid #c2410c; border-radius: 4px;
+  padding: 0 4px; }}
+#sources .abstained-note, #sources .unsupported-list {{ border-left: 3px solid #c2410c; padding-left: 8px; }}
+#filter-status .filter-count {{ font-size: 0.85em; color: var(--body-text-color-subdued); }}
+#filter-status .filter-count.none {{ color: #c2410c; }}
+#filter-status .input-error, #ingest-summary .input-error {{ color: #b91c1c; font-size: 0.85em; }}
+#articles .virtual-row, #articles .body-cell, #articles .body-cell * {{ font-family: var(--font); }}
+#articles .virtual-row > .body-cell:last-child, #articles .virtual-row > .body-cell:last-child * {{
+  font-family: var(--font-mono); font-size: 0.8em; color: var(--body-text-color-subdued); }}
 """
 
 # Clicking an [n] marker in an answer selects that citation in the sources panel: its answer's section
-# is shown, the card outlined, scrolled into view. No server round trip.
+# is shown, the card outlined, the cited sentence marked, and the panel (only the panel: never the page
+# or the containers around it) scrolled to it. No server round trip.
 JS = """
 () => {
+  const offset = (el, panel) => el.getBoundingClientRect().top - panel.getBoundingClientRect().top
+    + panel.scrollTop;
   document.addEventListener('click', (event) => {
     const link = event.target.closest ? event.target.closest('a.cite-ref') : null;
     if (!link) return;
     event.preventDefault();
     event.stopPropagation();
-    const card = document.getElementById((link.getAttribute('href') || '').replace(/^.*#/, ''));
-    if (!card) return;
+    const target = document.getElementById((link.getAttribute('href') || '').replace(/^.*#/, ''));
+    if (!target) return;
+    const card = target.closest('.cite-card') || target;
     const turn = card.closest('.turn');
     document.querySelectorAll('#sources .turn').forEach((t) => t.classList.toggle('current', t === turn));
-    document.querySelectorAll('#sources .cite-card.selected').forEach((c) => c.classList.remove('selected'));
+    document.querySelectorAll('#sources .selected').forEach((c) => c.classList.remove('selected'));
     card.classList.add('selected');
-    card.scrollIntoView({block: 'nearest'});
+    const n = target.getAttribute('data-n');
+    const shown = card.querySelector('details.more[open] .full') || card;  // "show more" kept open
+    const cited = shown.querySelector(`.cited[data-n~="${n}"]`) || target.closest('.cited');
+    card.querySelectorAll(`.cited[data-n~="${n}"]`).forEach((c) => c.classList.add('selected'));
+    const panel = card.closest('.sources-scroll');
+    if (!panel) return;
+    const mark = cited || card;
+    let top = offset(card, panel) - 8;
+    const bottom = offset(mark, panel) + mark.offsetHeight + 8;
+    if (bottom - top > panel.clientHeight) top = offset(mark, panel) - 40;
+    panel.scrollTop = Math.max(0, top);
   }, true);
 }
 """

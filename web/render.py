@@ -8,20 +8,19 @@ link only when it is http(s). Text for ``gr.Markdown`` goes through :func:`markd
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rag.injection import flag_sentences
-from rag.text import sentence_spans
-from rag.types import Answer, Article, ArticleMeta, Citation
+from rag.types import Answer, Article, ArticleMeta, Citation, Filters
+from web import excerpts
+from web.excerpts import HIDDEN, PASSAGE_CONTEXT, citation_passage
 
 MARKER = re.compile(r"\[(\d+)\]")
 WEB_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 ASCII_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
-HIDDEN = "[text addressed to AI models, hidden]"
-PASSAGE_CONTEXT = 280  # characters shown around a quote when its chunk is unknown
 
 
 def cite_id(turn: int, n: int) -> str:
@@ -57,63 +56,6 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     return text
 
 
-def passage_html(passage: str, start: int, end: int) -> str:
-    """``passage`` with ``passage[start:end]`` in ``<mark>``, escaped."""
-    start, end = max(0, start), min(len(passage), end)
-    before, quote, after = passage[:start], passage[start:end], passage[end:]
-    return f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}"
-
-
-def citation_passage(
-    citation: Citation, answer: Answer, article_text: Callable[[str], str | None]
-) -> tuple[str, int, int]:
-    """The passage around a citation and the quote's offsets inside it.
-
-    The chunk the citation came from when the answer carries it (``Answer.hits``); else a window of the
-    article's text around the quote; else the quote alone.
-    """
-    for hit in answer.hits:
-        chunk = hit.chunk
-        where = chunk.locate(citation.start, citation.end) if chunk.id == citation.chunk_id else None
-        if where is not None:
-            return _without_injections(chunk.text, where[0], where[1])
-    text = article_text(citation.article_id)
-    if text and text[citation.start : citation.end] == citation.quote:
-        lo = _snap_left(text, max(0, citation.start - PASSAGE_CONTEXT))
-        hi = _snap_right(text, min(len(text), citation.end + PASSAGE_CONTEXT))
-        prefix, suffix = ("… " if lo > 0 else ""), (" …" if hi < len(text) else "")
-        passage = prefix + text[lo:hi] + suffix
-        offset = citation.start - lo + len(prefix)
-        return _without_injections(passage, offset, offset + len(citation.quote))
-    return citation.quote, 0, len(citation.quote)
-
-
-def _without_injections(passage: str, start: int, end: int) -> tuple[str, int, int]:
-    """``passage`` with each sentence around the quote that addresses an AI replaced by a notice (the
-    analyst sees that something was there, never its instructions); the quote's new offsets."""
-    before, after = (_mask(part) for part in (passage[:start], passage[end:]))
-    return before + passage[start:end] + after, len(before), len(before) + end - start
-
-
-def _mask(text: str) -> str:
-    spans = sentence_spans(text)
-    flags = flag_sentences([text[s.start : s.end] for s in spans])
-    for span, flagged in reversed(list(zip(spans, flags, strict=True))):
-        if flagged:
-            text = text[: span.start] + HIDDEN + text[span.end :]
-    return text
-
-
-def _snap_left(text: str, i: int) -> int:
-    space = text.find(" ", i)
-    return i if i == 0 or space < 0 else space + 1
-
-
-def _snap_right(text: str, i: int) -> int:
-    space = text.rfind(" ", 0, i)
-    return i if i == len(text) or space < 0 else space
-
-
 def markdown_literal(text: str) -> str:
     """``text`` for a ``gr.Markdown`` value, shown as written: every ASCII punctuation character
     becomes an HTML character reference, so no Markdown (images, links, autolinks) or HTML can form."""
@@ -137,7 +79,8 @@ def _meta_line(source: str, published_at: str, url: str) -> str:
 
 
 def sources_turn_html(answer: Answer, turn: int, article_text: Callable[[str], str | None]) -> str:
-    """The sources panel for one answer: a card per citation, the quote marked inside its passage."""
+    """The sources panel for one answer: a card per cited article, each cited sentence marked with its
+    number inside a short excerpt (the rest behind "show more"); the timings behind "details"."""
     parts = [f'<div class="turn current" data-turn="{turn}">']
     question = answer.standalone_question or answer.question
     parts.append(f'<div class="asked">Q{turn}: {html.escape(question)}</div>')
@@ -149,22 +92,69 @@ def sources_turn_html(answer: Answer, turn: int, article_text: Callable[[str], s
         if closest:
             parts.append(" Closest articles:<ul>" + "".join(closest) + "</ul>")
         parts.append("</div>")
-    for c in answer.citations:
-        passage, start, end = citation_passage(c, answer, article_text)
-        flag = "" if c.supported else ' <span class="flag">not supported</span>'
-        parts.append(
-            f'<div class="cite-card" id="{cite_id(turn, c.n)}" data-n="{c.n}">'
-            f'<div class="cite-title"><span class="cite-n">[{c.n}]</span> {html.escape(c.title)}{flag}</div>'
-            f'<div class="cite-meta">{_meta_line(c.source, c.published_at, c.url)}</div>'
-            f'<div class="passage">{passage_html(passage, start, end)}</div></div>'
-        )
+    for cited in by_article(answer.citations):
+        parts.append(card_html(cited, answer, turn, article_text))
     if answer.unsupported:
         items = "".join(f"<li>{html.escape(s)}</li>" for s in answer.unsupported)
         parts.append(f'<div class="unsupported-list">Not supported by any source:<ul>{items}</ul></div>')
     if answer.timings_ms:
         timing = " · ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
-        parts.append(f'<div class="timings">{html.escape(timing)}</div>')
+        parts.append(f'<details class="timings"><summary>details</summary>{html.escape(timing)}</details>')
     parts.append("</div>")
+    return "".join(parts)
+
+
+def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Citations grouped by article, in the order each article is first cited."""
+    groups: dict[str, list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: c.n):
+        groups.setdefault(c.article_id or f"#{c.n}", []).append(c)
+    return list(groups.values())
+
+
+def card_html(
+    cited: Sequence[Citation], answer: Answer, turn: int, article_text: Callable[[str], str | None]
+) -> str:
+    """One article's card: its citation numbers, title, outlet, date and link, and the excerpt."""
+    first = cited[0]
+    numbers = "".join(f'<span class="cite-n">[{c.n}]</span>' for c in cited)
+    flags = "".join(f' <span class="flag">[{c.n}] not supported</span>' for c in cited if not c.supported)
+    ns = " ".join(str(c.n) for c in cited)
+    return (
+        f'<div class="cite-card" id="card-{turn}-{first.n}" data-n="{ns}">'
+        f'<div class="cite-title">{numbers} {html.escape(first.title)}{flags}</div>'
+        f'<div class="cite-meta">{_meta_line(first.source, first.published_at, first.url)}</div>'
+        f'<div class="passage">{_card_passage(cited, answer, turn, article_text)}</div></div>'
+    )
+
+
+def _card_passage(
+    cited: Sequence[Citation], answer: Answer, turn: int, article_text: Callable[[str], str | None]
+) -> str:
+    """The cited sentences ±1 sentence of the article, with a "show more" window around them; a
+    citation whose quote is not at its offsets in the stored text shows its own passage instead."""
+    text = article_text(cited[0].article_id) or ""
+    exact = [c for c in cited if text and text[c.start : c.end] == c.quote]
+    parts = []
+    if exact:
+        cited_at = [(c.n, c.start, c.end) for c in exact]
+        short, wide, marks, hidden = excerpts.excerpt(text, cited_at, PASSAGE_CONTEXT)
+        anchor = functools.partial(cite_id, turn)
+        shown = excerpts.ranges_html(text, short, marks, hidden, anchor, HIDDEN)
+        parts.append(f'<div class="excerpt">{shown}</div>')
+        if wide != short:
+            full = excerpts.ranges_html(text, wide, marks, hidden, None, HIDDEN)
+            parts.append(
+                '<details class="more"><summary><span class="show">show more</span>'
+                f'<span class="hide">show less</span></summary><div class="full">{full}</div></details>'
+            )
+    for c in cited:
+        if any(c is e for e in exact):
+            continue
+        passage, start, end = citation_passage(c, answer, lambda _: text or None)
+        mark = [excerpts.Mark(start, end, [c.n])]
+        body = excerpts.ranges_html(passage, [(0, len(passage))], mark, (), functools.partial(cite_id, turn))
+        parts.append(f'<div class="excerpt">{body}</div>')
     return "".join(parts)
 
 
@@ -187,34 +177,83 @@ def _closest_articles(answer: Answer, limit: int = 3) -> list[str]:
 
 def filters_label(answer: Answer) -> str:
     """The filters an answer was retrieved under, in words."""
-    f = answer.filters
+    return describe_filters(answer.filters)
+
+
+def describe_filters(f: Filters) -> str:
+    """Filters in words: "outlets A, B; categories C; dates 2025-01-01 to …"."""
     parts = []
     if f.sources:
         parts.append("outlets " + ", ".join(f.sources))
     if f.categories:
         parts.append("categories " + ", ".join(f.categories))
-    if f.date_from or f.date_to:
-        parts.append(f"dates {f.date_from or '…'} to {f.date_to or '…'}")
+    if f.date_from and f.date_to:
+        parts.append(f"dates {f.date_from} to {f.date_to}")
+    elif f.date_from:
+        parts.append(f"dates from {f.date_from}")
+    elif f.date_to:
+        parts.append(f"dates up to {f.date_to}")
     return "; ".join(parts)
 
 
+def no_match_html(filters: Filters) -> str:
+    """The chat's reply when no stored article passes the filters (the question is not run)."""
+    return (
+        '<span class="abstained"><b>No article matches these filters:</b> '
+        f"{html.escape(describe_filters(filters))}. Widen or clear the filters, then ask again.</span>"
+    )
+
+
+def filter_status_html(matching: int, total: int, filtered: bool) -> str:
+    """How many stored articles the current filters let through, shown beside them."""
+    stored = f"{total} article{'' if total == 1 else 's'}"
+    if not filtered:
+        return f'<div class="filter-count">{stored} in the library</div>'
+    if matching == 0:
+        return f'<div class="filter-count none">No article matches these filters (of {stored})</div>'
+    verb = "matches" if matching == 1 else "match"
+    return f'<div class="filter-count"><b>{matching}</b> of {stored} {verb}</div>'
+
+
+def input_error_html(message: str) -> str:
+    """An input error shown beside the field it is about (escaped)."""
+    return f'<div class="input-error" role="alert">⚠ {html.escape(message)}</div>'
+
+
 def sources_panel(turns: Sequence[str]) -> str:
-    """All answers' source sections, only the newest shown (older ones appear when their [n] is clicked)."""
+    """All answers' source sections in the panel's own scroll area, only the newest shown (older ones
+    appear when their [n] is clicked)."""
     if not turns:
-        return '<div class="sources-empty">Sources of the answer appear here; click a [n] marker.</div>'
-    older = [t.replace('class="turn current"', 'class="turn"', 1) for t in turns[:-1]]
-    return "".join([*older, turns[-1]])
+        body = '<div class="sources-empty">Sources of the answer appear here; click a [n] marker.</div>'
+    else:
+        older = [t.replace('class="turn current"', 'class="turn"', 1) for t in turns[:-1]]
+        body = "".join([*older, turns[-1]])
+    return f'<div class="sources-scroll">{body}</div>'
 
 
-ARTICLE_COLUMNS = ["id", "title", "outlet", "date", "chunks"]
+ARTICLE_COLUMNS = ["id", "title", "outlet", "date", "chunks"]  # the HTTP API's rows
+LIBRARY_COLUMNS = ["title", "outlet", "date", "category", "id"]  # the Library table
+
+
+def _matches(a: Article, needle: str) -> bool:
+    return not needle or needle in f"{a.title}\n{a.source}\n{a.id}\n{a.category}".lower()
 
 
 def article_rows(articles: Sequence[Article], chunks: dict[str, int], query: str = "") -> list[list[Any]]:
-    """Rows of the library table, filtered by a case-insensitive search of title, outlet and id."""
+    """Rows for the HTTP API's article list, filtered by a case-insensitive search of title, outlet
+    and id."""
     needle = query.strip().lower()
-    rows = []
-    for a in articles:
-        if needle and needle not in f"{a.title}\n{a.source}\n{a.id}\n{a.category}".lower():
-            continue
-        rows.append([a.id, a.title, a.source, a.published_at[:10], chunks.get(a.id, 0)])
-    return rows
+    return [
+        [a.id, a.title, a.source, a.published_at[:10], chunks.get(a.id, 0)]
+        for a in articles
+        if _matches(a, needle)
+    ]
+
+
+def library_rows(articles: Sequence[Article], query: str = "") -> list[list[Any]]:
+    """Rows of the Library table (:data:`LIBRARY_COLUMNS`: the id last), searched like
+    :func:`article_rows`."""
+    needle = query.strip().lower()
+    return [
+        [a.title, a.source, a.published_at[:10], a.category, a.id] for a in articles if _matches(a, needle)
+    ]

@@ -11,6 +11,8 @@ import contextlib
 import functools
 import hashlib
 import inspect
+import io
+import json
 import os
 import re
 import time
@@ -23,6 +25,7 @@ from rag.assistant import Assistant
 from rag.errors import InputError
 from rag.jobs import JobInput
 from rag.types import Answer, Article, Filters
+from web import words
 from web.render import markdown_literal
 
 Message = dict[str, str]  # {"role": "user" | "assistant", "content": text}
@@ -91,7 +94,9 @@ def parse_date(value: str | None, name: str) -> str | None:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError as exc:
-        raise InputError(f"{name} {value!r} is not a date: use YYYY-MM-DD, e.g. 2025-04-23") from exc
+        raise InputError(
+            f"{name[:1].upper()}{name[1:]} {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-04-23"
+        ) from exc
 
 
 def make_filters(
@@ -217,8 +222,9 @@ def job_inputs(
     return inputs
 
 
-def job_markdown(job: dict[str, Any]) -> str:
-    """A job's state in a few lines of Markdown, in the analyst's words (file names, not paths)."""
+def job_markdown(job: dict[str, Any], clean: Callable[[str], str] = words.plain) -> str:
+    """A job's state in a few lines of Markdown, in the analyst's words (file names, not paths; a
+    result per input). ``clean`` rewrites each message (e.g. :func:`web.words.public`)."""
     done, total = job["progress"]["done"], job["progress"]["total"]
     if job["state"] in ("queued", "running"):
         waiting = "Waiting for the ingest before it…" if job["state"] == "queued" else "Ingesting…"
@@ -229,16 +235,30 @@ def job_markdown(job: dict[str, Any]) -> str:
     )
     lines = [head]
     if job["error"]:
-        lines.append(f"- ⚠ the ingest stopped: {markdown_literal(job['error'])}")
+        lines.append(f"- ⚠ the ingest stopped: {markdown_literal(clean(job['error']))}")
     for item in job["items"]:
         for error in item["errors"]:
-            shown = markdown_literal(_strip_name(error, item["input"]))
-            lines.append(f"- {markdown_literal(item['input'])}: {shown}")
+            lines.append(f"- {markdown_literal(words.item_error(item['input'], clean(error)))}")
     return "\n".join(lines)
 
 
-def _strip_name(error: str, name: str) -> str:
-    return error[len(name) + 2 :] if error.startswith(f"{name}: ") else error
+def restore_input(assistant: Assistant, article: Article) -> JobInput:
+    """A job input that adds a deleted ``article`` back from its stored text and metadata (a JSON
+    record, saved like an upload and removed once ingested)."""
+    record = {
+        "title": article.title,
+        "body": article.text,
+        "source": article.source,
+        "author": article.author,
+        "published_at": article.published_at,
+        "url": article.url,
+        "category": article.category,
+    }
+    data = io.BytesIO(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    folder = uploads_dir(assistant)
+    saved = save_upload(folder, f"restore-{article.id}.json", data, max(len(data.getvalue()), 1))
+    cleanup = functools.partial(cleanup_upload, saved, folder)
+    return JobInput(saved, f"“{article.title}”", cleanup=cleanup)
 
 
 def articles(assistant: Assistant) -> list[Article]:

@@ -1,10 +1,14 @@
 """The workspace in a real browser: Debian's chromium driven by Playwright against ``rag serve``.
 
 Asks the IQDEX question, reads the streamed answer, selects citation [1] and sees its sentence
-highlighted inside its passage, applies an outlet filter, asks a follow-up, and saves a screenshot
-(test-artifacts/workspace.png; copied to docs/screenshot.png for the README when that is missing or
-RAG_UPDATE_SCREENSHOT=1). Prints the page load time and the time to first token measured in the browser;
-a second test drives the Library tab (upload, search, delete).
+highlighted inside its article's one card (the page never scrolls), checks the outlet control offers
+only stored outlets and counts the articles the filters let through, asks a follow-up, types a bad
+date (an error beside the field; the conversation stays), and filters everything out (said plainly).
+On a phone-sized page a citation scrolls only the sources panel. A last test drives the Library tab
+(upload with an empty file, a bad URL, search, delete with confirmation, undo).
+
+Screenshots and timings go to a temporary folder (RAG_TEST_ARTIFACTS names another); the README's
+docs/screenshot.png is replaced only when RAG_UPDATE_SCREENSHOT=1.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ ARGS = [
     "--no-first-run",
 ]
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 TIMEOUT_MS = 120_000
 
 # Records, inside the page, when the first character of the answer shows up in the chat.
@@ -51,25 +54,53 @@ WATCH_FIRST_TOKEN = """() => {
   observer.observe(chat, {childList: true, subtree: true, characterData: true});
 }"""
 
+# Where the page stands: the window's and every container's scroll, the panel's, and where the
+# tabs and the question box are on screen.
+SCROLLS = """() => {
+  const panel = document.querySelector('#sources .sources-scroll');
+  const moved = [];
+  for (let e = panel.parentElement; e; e = e.parentElement) {
+    if (e.scrollTop && e !== document.scrollingElement) moved.push(`${e.tagName}.${e.className}`);
+  }
+  const top = (sel) => document.querySelector(sel).getBoundingClientRect();
+  return {window: window.scrollY, containers: moved, panel: panel.scrollTop,
+          panelRect: [panel.getBoundingClientRect().top, panel.getBoundingClientRect().bottom],
+          tabs: top('[role="tablist"]').top, question: top('#question').bottom, height: innerHeight};
+}"""
+
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def page(rag_serve: str) -> Iterator[Any]:
+def browser(rag_serve: str) -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail("chromium is missing: `make browser` (apt-get install chromium) installs it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        yield context.new_page()
-        browser.close()
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any) -> Any:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("RAG_TEST_ARTIFACTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("browser-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def ask(page: Any, question: str) -> float:
     """Type and submit a question; returns the time to first token (ms) measured in the page."""
+    page.locator("#chat").wait_for(state="visible")
     answers = page.locator("#chat a.cite-ref, #chat .abstained").count()
     box = page.locator("#question textarea")
     box.fill(question)
@@ -84,7 +115,22 @@ def ask(page: Any, question: str) -> float:
     return first_token
 
 
-def test_ask_cite_filter_and_screenshot(page: Any, rag_serve: str) -> None:
+def status_says(page: Any, text: str) -> None:
+    page.wait_for_function(
+        f"() => (document.querySelector('#filter-status')?.innerText || '').includes({text!r})",
+        timeout=20_000,
+    )
+
+
+def assert_page_in_place(page: Any) -> dict[str, Any]:
+    """The page and the containers around the sources panel are not scrolled: tabs and question in view."""
+    where: dict[str, Any] = page.evaluate(SCROLLS)
+    assert where["window"] == 0 and where["containers"] == [], where
+    assert where["tabs"] >= 0 and where["question"] <= where["height"], where
+    return where
+
+
+def test_ask_cite_filter_and_screenshot(page: Any, rag_serve: str, artifacts: Path) -> None:
     started = time.perf_counter()
     page.goto(f"{rag_serve}/")
     page.locator("#question textarea").wait_for(state="visible")
@@ -94,53 +140,93 @@ def test_ask_cite_filter_and_screenshot(page: Any, rag_serve: str) -> None:
         "(() => { const n = performance.getEntriesByType('navigation')[0];"
         " return [n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd].map(Math.round); })()"
     )
+    status_says(page, "1 article in the library")
 
     first_token_ms = ask(page, IQDEX)
-    server_timings = page.locator("#sources .turn.current .timings").inner_text()
+    timings = page.locator("#sources .turn.current details.timings")
+    assert timings.get_attribute("open") is None  # behind a collapsed "details"
+    server_timings = timings.text_content().removeprefix("details")
     answer = page.locator('#chat [data-testid="bot"]').last
     text = answer.inner_text()
     assert ("[1]" in text and "IQDEX" in text.upper()) or "helicopters" in text
+    refs = answer.locator("a.cite-ref")
+    assert refs.count() >= 2
+    badge = refs.first.evaluate(
+        "a => { const s = getComputedStyle(a), p = getComputedStyle(a.parentElement); return"
+        " [s.backgroundColor !== p.backgroundColor, s.textDecorationLine, parseFloat(s.borderRadius)]; }"
+    )
+    assert badge[0] and badge[1] == "none" and badge[2] > 0, badge  # a badge, not underlined text
     cards = page.locator("#sources .turn.current .cite-card")
-    assert cards.count() >= 1
+    assert cards.count() == 1, "the seed article's citations share one card"
+    numbers = {int(n) for n in cards.first.locator(".excerpt .q-n").all_inner_texts()}
+    assert numbers == {int(r.strip("[]")) for r in refs.all_inner_texts()}, "each cited sentence numbered"
     assert "OSINTSights" in cards.first.inner_text() and "2025-04-23" in cards.first.inner_text()
 
-    # [1] selects the citation: its card is outlined, shown, and its sentence is marked in the passage.
+    # [1] selects the citation: its card is outlined and its sentence marked inside the excerpt.
     answer.locator("a.cite-ref", has_text="[1]").first.click()
-    card = page.locator("#cite-1-1")
-    assert "selected" in (card.get_attribute("class") or "")
-    mark = card.locator("mark")
+    card = page.locator("#sources .cite-card.selected")
+    assert card.count() == 1
+    mark = card.locator(".cited.selected mark").first
     assert mark.is_visible()
     quote = mark.inner_text().strip()
     seed = SEED.read_text(encoding="utf-8")
     assert len(quote) > 20 and quote in seed
-    passage = card.locator(".passage").inner_text()
+    passage = card.locator(".excerpt").first.inner_text()
     assert len(passage) > len(quote) and quote in passage  # highlighted inside its passage
+    assert_page_in_place(page)
+    answer.locator("a.cite-ref").last.click()
+    assert_page_in_place(page)
 
-    # An outlet filter, then a follow-up in the same conversation.
+    # Only stored outlets are offered; a typed name that is not one selects nothing.
+    page.locator("#outlets input").click()
+    assert page.locator('#outlets [role="option"]').all_inner_texts() == ["OSINTSights"]
+    page.locator("#outlets input").fill("Nowhere Herald")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.locator("#question textarea").click()  # leaving the box drops what was typed
+    assert page.locator("#outlets .token").count() == 0
+    assert page.locator("#outlets input").input_value() == ""
     page.locator("#outlets input").click()
     page.locator('#outlets [role="option"][aria-label="OSINTSights"]').click()
     page.keyboard.press("Escape")
-    assert "OSINTSights" in page.locator("#outlets").inner_text()
+    assert page.locator("#outlets .token").all_inner_texts() == ["OSINTSights"]
+    status_says(page, "1 of 1 article matches")
     follow_up_ms = ask(page, "Which systems did South Korea offer Iraq?")
     current = page.locator("#sources .turn.current")
     assert "Filters: outlets OSINTSights" in current.inner_text()
     assert page.locator('#chat [data-testid="user"]').count() == 2
     page.locator('#chat [data-testid="bot"]').last.locator("a.cite-ref").first.click()
-    assert page.locator("#sources .turn.current .cite-card.selected mark").first.is_visible()
+    assert page.locator("#sources .turn.current .cite-card.selected .cited.selected mark").first.is_visible()
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "workspace.png"
+    shot = artifacts / "workspace.png"
     page.screenshot(path=str(shot))
-    readme_shot = REPO / "docs" / "screenshot.png"
-    if not readme_shot.exists() or os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":  # no churn on every run
-        readme_shot.parent.mkdir(exist_ok=True)
-        shutil.copyfile(shot, readme_shot)
+    if os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, REPO / "docs" / "screenshot.png")
 
-    # A date range that excludes every article: the assistant abstains, plainly.
+    # A date typed the wrong way: said beside the filters; the conversation and question stay.
+    bots = page.locator('#chat [data-testid="bot"]').all_inner_texts()
+    page.get_by_label("Custom range").check()
+    date_from = page.locator("#date-from textarea, #date-from input").first
+    date_from.fill("01/11/2023")
+    box = page.locator("#question textarea")
+    box.fill("What did the DAPA confirm?")
+    box.press("Enter")
+    status_says(page, "is not a date")
+    assert "01/11/2023" in page.locator("#filter-status").inner_text()
+    page.wait_for_timeout(500)
+    assert page.locator('#chat [data-testid="bot"]').all_inner_texts() == bots
+    assert page.locator('#chat [data-testid="user"]').count() == 2
+    assert box.input_value() == "What did the DAPA confirm?" and box.is_visible()
+    assert "Error" not in page.locator("#chat").inner_text()
+
+    # Filters that let no article through: counted as none, and the answer says so without asking.
+    date_from.fill("")
     page.locator("#date-to textarea, #date-to input").first.fill("2001-01-01")
+    page.locator("#date-to textarea, #date-to input").first.press("Enter")
+    status_says(page, "No article matches these filters (of 1 article)")
     ask(page, IQDEX)
-    assert "No answer in the ingested articles" in page.locator('#chat [data-testid="bot"]').last.inner_text()
-    assert "No ingested article answers" in page.locator("#sources .turn.current").inner_text()
+    said = page.locator('#chat [data-testid="bot"]').last.inner_text()
+    assert "No article matches these filters: outlets OSINTSights; dates up to 2001-01-01" in said
 
     print(
         f"\nbrowser: page load {page_load_ms:.0f} ms to a usable workspace (HTML {nav[0]} ms, "
@@ -148,13 +234,39 @@ def test_ask_cite_filter_and_screenshot(page: Any, rag_serve: str) -> None:
         f"time to first token {first_token_ms:.0f} ms (server: {server_timings}), "
         f"follow-up {follow_up_ms:.0f} ms"
     )
-    (ARTIFACTS / "browser-timings.txt").write_text(
+    (artifacts / "browser-timings.txt").write_text(
         f"page_load_ms={page_load_ms:.0f}\nfirst_token_ms={first_token_ms:.0f}\nfollow_up_ms={follow_up_ms:.0f}\n"
         f"server_timings={server_timings}\n"
     )
 
 
-def test_library_upload_search_and_delete(page: Any, rag_serve: str, tmp_path: Path) -> None:
+def test_citation_scrolls_only_the_sources_panel_on_a_phone(browser: Any, rag_serve: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(f"{rag_serve}/")
+        page.locator("#question textarea").wait_for(state="visible")
+        ask(page, IQDEX)
+        panel = page.locator("#sources .sources-scroll")
+        style = panel.evaluate("p => [getComputedStyle(p).overflowY, p.scrollHeight, p.clientHeight]")
+        assert style[0] == "auto" and style[1] > style[2], f"the panel scrolls on its own: {style}"
+        link = page.locator('#chat [data-testid="bot"]').last.locator("a.cite-ref").last
+        link.scroll_into_view_if_needed()
+        panel.evaluate("p => { p.scrollTop = 0; }")
+        before = page.evaluate(SCROLLS)
+        link.evaluate("a => a.click()")  # as a tap: no scrolling by the test itself
+        after = page.evaluate(SCROLLS)
+        assert after["window"] == before["window"] and after["containers"] == [], (before, after)
+        assert after["panel"] > 0, "the panel scrolled to the cited sentence"
+        mark = page.locator("#sources .cite-card.selected .cited.selected mark").first
+        box = mark.bounding_box()
+        assert after["panelRect"][0] <= box["y"] and box["y"] + box["height"] <= after["panelRect"][1] + 1
+    finally:
+        context.close()
+
+
+def test_library_upload_search_delete_and_undo(page: Any, rag_serve: str, tmp_path: Path) -> None:
     article = tmp_path / "port-verlaine.md"
     article.write_text(
         '---\ntitle: "Harbour cranes at Port Verlaine run on solar power"\nsource: Test Gazette\n'
@@ -162,27 +274,70 @@ def test_library_upload_search_and_delete(page: Any, rag_serve: str, tmp_path: P
         "cranes to solar power in January. Officials said the change cut diesel use by a third.\n",
         encoding="utf-8",
     )
+    empty = tmp_path / "empty.md"
+    empty.write_bytes(b"")
     page.goto(f"{rag_serve}/")
     page.get_by_role("tab", name="Library").click()
-    corpus = page.locator("#corpus")
-    page.wait_for_function("() => document.querySelector('#corpus').innerText.includes('1 articles')")
-    assert "South Korea" in page.locator("#articles").inner_text()
+    corpus, table, summary = (
+        page.locator("#corpus"),
+        page.locator("#articles"),
+        page.locator("#ingest-summary"),
+    )
+    page.wait_for_function("() => document.querySelector('#corpus').innerText.includes('1 article')")
+    assert "South Korea" in table.inner_text()
+    headers = [h.strip() for h in table.locator('[role="columnheader"]').all_inner_texts() if h.strip()]
+    assert headers[:3] == ["title", "outlet", "date"] and headers[-1] == "id"
+    assert "chunk" not in corpus.inner_text() + table.inner_text()
 
-    page.locator("#uploads input[type=file]").set_input_files(str(article))
+    # One empty file in the batch fails alone; the upload box is emptied once the ingest is sent.
+    page.locator("#uploads input[type=file]").set_input_files([str(article), str(empty)])
     page.locator("#ingest").click()
     page.wait_for_function("() => document.querySelector('#ingest-summary').innerText.includes('Added 1')")
-    assert "2 articles" in corpus.inner_text()
-    assert "Test Gazette" in page.locator("#articles").inner_text()
+    assert "empty.md" in summary.inner_text() and "failed 1" in summary.inner_text()
+    assert "port-verlaine" not in page.locator("#uploads").inner_text()
+    assert "2 articles" in corpus.inner_text() and "Test Gazette" in table.inner_text()
+
+    # A bad URL fails alone, in words; nothing uploaded earlier is sent again; the table stays.
+    page.locator("#urls textarea").fill("not a url")
+    page.locator("#ingest").click()
+    page.wait_for_function("() => document.querySelector('#ingest-summary').innerText.includes('not a web')")
+    assert "Added 0" in summary.inner_text() and "failed 1" in summary.inner_text()
+    assert "Harbour cranes" in table.inner_text() and "2 articles" in corpus.inner_text()
 
     page.locator("#search textarea, #search input").first.fill("verlaine")
     page.wait_for_function("() => !document.querySelector('#articles').innerText.includes('South Korea')")
     assert "1 match" in corpus.inner_text()
     page.locator('#articles [role="gridcell"]', has_text="Harbour cranes").first.click()
     page.wait_for_function("() => document.querySelector('#article-id textarea, #article-id input').value")
+    picked = page.locator("#article-id textarea, #article-id input").first.input_value()
+
+    # Delete asks first; Cancel keeps the article.
     page.locator("#delete").click()
-    page.wait_for_function("() => document.querySelector('#corpus').innerText.includes('1 articles')")
-    assert "Harbour cranes" not in page.locator("#articles").inner_text()
+    page.locator("#confirm-delete").wait_for(state="visible")
+    assert "Harbour cranes" in page.locator("#confirm-delete").inner_text()
+    page.locator("#cancel-delete").click()
+    page.locator("#confirm-delete").wait_for(state="hidden")
+    assert "2 articles" in corpus.inner_text()
+    page.locator("#delete").click()
+    page.locator("#confirm-delete-btn").click()
+    page.wait_for_function("() => document.querySelector('#corpus').innerText.includes('1 article')")
+    assert "Harbour cranes" not in table.inner_text()
+
+    # Undo adds it back from its stored text, under the same id.
+    page.locator("#undo-delete").click()
+    page.wait_for_function("() => document.querySelector('#delete-status').innerText.includes('Restored')")
+    assert "2 articles" in corpus.inner_text() and picked in table.inner_text()
     page.get_by_role("tab", name="Ask").click()
     page.locator("#outlets input").click()
-    assert page.locator('#outlets [role="option"][aria-label="Test Gazette"]').count() == 0
+    assert page.locator('#outlets [role="option"][aria-label="Test Gazette"]').count() == 1
+    page.keyboard.press("Escape")
+
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#article-id textarea, #article-id input").first.fill(picked)
+    page.locator("#delete").click()
+    page.locator("#confirm-delete-btn").click()
+    page.wait_for_function("() => document.querySelector('#corpus').innerText.includes('1 article ')")
+    page.get_by_role("tab", name="Ask").click()
+    page.locator("#outlets input").click()
+    assert page.locator('#outlets [role="option"]').all_inner_texts() == ["OSINTSights"]
     page.keyboard.press("Escape")

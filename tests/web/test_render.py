@@ -98,7 +98,7 @@ def test_sources_panel_shows_only_the_newest_answer() -> None:
     assert panel.count('class="turn current"') == 1 and panel.index('data-turn="1"') < panel.index("current")
     assert "click a [n]" in render.sources_panel([])
     filtered = answer(filters=Filters(sources=["OSINTSights"], date_from="2025-01-01"))
-    assert "Filters: outlets OSINTSights; dates 2025-01-01 to …" in render.sources_turn_html(
+    assert "Filters: outlets OSINTSights; dates from 2025-01-01" in render.sources_turn_html(
         filtered, 1, lambda _: None
     )
 
