@@ -28,10 +28,12 @@ from pathlib import Path
 from rag.answer import Scored
 from rag.answer.abstain import Specifics, tokens
 from rag.answer.lead import Lead, Value, focus_words
+from rag.answer.roles import BROAD_ROLES, is_role
 from rag.answer.spans import LABELS
 from rag.question.analysis import QuestionAnalysis
 from rag.question.answer_types import AnswerType
 from rag.question.entities import Entity
+from rag.question.nlp import parse
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 FEATURES = (  # what the model reads: the evidence's strength, never the question's form alone
@@ -109,8 +111,9 @@ def signals(
     """
     entities = named_entities(analysis)
     covered = [e for e in entities if any(_has(f, specifics.vocabulary) for f in e.forms)]
-    absent = document_frequency is not None and any(
-        all(_absent(f, document_frequency) for f in e.forms) for e in entities if e not in covered
+    absent = document_frequency is not None and (
+        any(all(_absent(f, document_frequency) for f in e.forms) for e in entities if e not in covered)
+        or bool(absent_roles(analysis, document_frequency))
     )
     best = ranked[0].score if ranked else 0.0
     claim_count = len(ranked[0].claim_scores) if ranked else 0
@@ -219,7 +222,23 @@ def missing_entities(
     """The question's entities that no stored article names in any form."""
     if document_frequency is None:
         return []
-    return [e.text for e in named_entities(analysis) if all(_absent(f, document_frequency) for f in e.forms)]
+    names = [e.text for e in named_entities(analysis) if all(_absent(f, document_frequency) for f in e.forms)]
+    return names + absent_roles(analysis, document_frequency)
+
+
+def absent_roles(analysis: QuestionAnalysis, document_frequency: Callable[[str], int]) -> list[str]:
+    """The people the question describes by a role that no stored article mentions at all ("What did
+    Iraq's *defense minister* say ...?" of a store without a minister), as the question words them. The
+    role asked for (the focus) is not one: that is what the answer would name."""
+    found = []
+    for token in parse(analysis.question):
+        lemma = token.lemma_.lower()
+        if token.pos_ != "NOUN" or lemma == analysis.focus or lemma in BROAD_ROLES or not is_role(lemma):
+            continue
+        if document_frequency(token.lower_) == 0 and document_frequency(lemma) == 0:
+            modifiers = [c.lower_ for c in token.lefts if c.dep_ in {"compound", "amod"}]
+            found.append(" ".join([*modifiers, token.lower_]))
+    return found
 
 
 def named_entities(analysis: QuestionAnalysis) -> list[Entity]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 
 from rag.answer.abstain import check_specifics
-from rag.answer.answerability import FEATURES, MODEL_FILE, load_model, reason, signals
+from rag.answer.answerability import (
+    FEATURES,
+    MODEL_FILE,
+    absent_roles,
+    load_model,
+    missing_entities,
+    reason,
+    signals,
+)
 from rag.answer.lead import build_lead
 from rag.question.analysis import analyze
 from tests.rag.answer.test_extractive import scored, source
@@ -65,3 +73,20 @@ def test_the_model_file_names_every_feature_and_a_threshold() -> None:
     model = load_model()
     assert 0.0 < model.threshold < 1.0
     assert data["refit"] == "python -m evals.calibrate"
+
+
+def test_a_person_described_by_a_role_no_article_mentions_is_absent() -> None:
+    stored = {"analyst": 3, "defense": 5, "iraq": 9, "offer": 2}
+
+    def frequency(word: str) -> int:  # the store's document frequency: chunks holding each word
+        return stored.get(word, 0)
+
+    asked = analyze("What did Iraq's defense minister say about the offer?")
+    assert absent_roles(asked, frequency) == ["defense minister"]
+    assert missing_entities(asked, frequency) == ["defense minister"]
+    # a role the store mentions, a broad word, and the role asked for (the answer's focus) are not absent
+    assert absent_roles(analyze("What did the analyst say about the offer?"), frequency) == []
+    assert absent_roles(analyze("What did the official say about the offer?"), frequency) == []
+    assert absent_roles(analyze("Which minister commented on the offer?"), frequency) == []
+    # "whether" ends like an agent noun but is not a noun
+    assert absent_roles(analyze("What will decide whether the purchases go ahead?"), frequency) == []
