@@ -23,9 +23,10 @@ check-data:
 	  echo "Put the shared data folder beside the repo (../shared/data) or set RAG_DATA_DIR=/path/to/data."; \
 	  exit 1; }
 
+# Serves at once; the seed article, then the MultiHop-RAG corpus, are ingested in the background (one job
+# each, progress in /api/health). A restart skips what the store holds already and resumes the rest.
 demo: install check-data
-	$(BIN)/rag ingest "$(RAG_DATA_DIR)/seed" "$(RAG_DATA_DIR)/multihop_rag/corpus.json"
-	$(BIN)/rag serve
+	$(BIN)/rag serve --ingest "$(RAG_DATA_DIR)/seed" "$(RAG_DATA_DIR)/multihop_rag/corpus.json"
 
 serve: install
 	$(BIN)/rag serve

@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--store", default=argparse.SUPPRESS, help="store folder (RAG_CHROMA_PATH)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1, RAG_HOST)")
     serve.add_argument("--port", type=int, help="port (default 7860, RAG_PORT)")
+    serve.add_argument(
+        "--ingest",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="once listening, ingest these files, folders or URLs in the background, one job each, in "
+        "order; what the store holds already is skipped (progress: /api/health)",
+    )
 
     doctor = sub.add_parser("doctor", help="check the store: files, counts, and whether its parts agree")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -193,7 +201,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from app import serve
 
-    serve(settings, host=args.host, port=args.port)
+    serve(settings, host=args.host, port=args.port, ingest=args.ingest)
     return 0
 
 

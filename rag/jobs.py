@@ -99,6 +99,12 @@ class IngestJob:
             "seconds": round((self.finished_at or time.time()) - (self.started_at or time.time()), 2),
         }
 
+    def brief(self) -> dict[str, Any]:
+        """Progress and counts without article ids or per-input errors (a line of ``/api/health``)."""
+        full = self.to_dict()
+        keys = ("id", "state", "progress", "added", "updated", "unchanged", "duplicates", "failed", "seconds")
+        return {"inputs": [item.input for item in self.items]} | {key: full[key] for key in keys}
+
 
 Ingest = Callable[[Sequence[str | Path]], IngestSummary]
 
@@ -144,6 +150,12 @@ class IngestJobs:
         if job is None:
             raise NotFoundError(f"no ingest job with id {job_id!r}: job ids come from POST /api/ingest")
         return job
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are running (0 or 1) and how many wait behind it."""
+        with self._lock:
+            states = [job.state for job in self._jobs.values()]
+        return {"running": states.count("running"), "queued": states.count("queued")}
 
     def wait(self, job: IngestJob, timeout_s: float) -> bool:
         """Wait up to ``timeout_s`` for ``job`` to finish; whether it did."""

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 
 from rag.assistant import Assistant
 from rag.errors import RagError
+from rag.warm import WarmUp
 from web import render, security, service
 
 MAX_WAIT_S = 120.0  # longest a client may hold POST /api/ingest open for the result
@@ -145,8 +146,9 @@ def _unparsable(exc: HTTPException) -> str:
     return "the request body could not be read: send JSON (Content-Type: application/json)"
 
 
-def build_router(assistant: Assistant) -> APIRouter:
-    """The ``/api`` routes, bound to one shared assistant. ``/api/health`` needs no key."""
+def build_router(assistant: Assistant, warm_up: WarmUp | None = None) -> APIRouter:
+    """The ``/api`` routes, bound to one shared assistant. ``/api/health`` needs no key; it reports
+    ``warm_up`` (``rag serve``'s: whether it is done, and the start-up ingest jobs) when given."""
     router = APIRouter(prefix="/api")
     keyed = APIRouter(dependencies=[Depends(require_key(assistant))])
 
@@ -167,12 +169,16 @@ def build_router(assistant: Assistant) -> APIRouter:
         if state.get("problems"):
             state["problems"] = [security.public_message(p, assistant.settings) for p in state["problems"]]
         warmer = assistant.warmer
+        started = warm_up.status() if warm_up is not None else {"done": True, "seconds": None, "jobs": []}
         return {
             "status": "ok" if store.reachable else "store_unreachable",
+            "warm": started["done"],  # rag serve's warm-up: questions before it are answered, slower
             "articles": store.articles,
             "chunks": store.chunks,
             "answer_backend": assistant.settings.answer_backend,
+            "warm_up_seconds": started["seconds"],
             "sentence_warmup": asdict(warmer.status()) if warmer is not None else None,
+            "ingest": assistant.jobs.counts() | {"startup": started["jobs"]},
             "store": state,
         }
 

@@ -5,6 +5,7 @@ will, to check the queue bound, the per-input results and the clean-up determini
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -91,3 +92,27 @@ def test_a_crashing_job_is_reported_and_the_worker_goes_on() -> None:
     assert jobs.wait(broken, 10) and jobs.wait(fine, 10)
     assert broken.state == "failed" and "disk full" in broken.error
     assert fine.state == "done" and fine.summary.added == 1
+
+
+def test_counts_and_brief_show_progress_without_article_ids_or_errors() -> None:
+    release = threading.Event()
+
+    def ingest(inputs: Sequence[str | Path]) -> IngestSummary:
+        release.wait(10)
+        return IngestSummary(added=2, article_ids=["a1", "a2"], failed=[IngestFailure("x", "x: bad page")])
+
+    jobs = IngestJobs(ingest)
+    first, second = jobs.submit([JobInput("a", "a"), JobInput("b", "b")]), jobs.submit([JobInput("c", "c")])
+    deadline = time.monotonic() + 10
+    while first.state != "running" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert jobs.counts() == {"running": 1, "queued": 1}
+    brief = first.brief()
+    assert brief["inputs"] == ["a", "b"] and brief["state"] == "running"
+    assert brief["progress"] == {"done": 0, "total": 2} and brief["added"] == 0
+    release.set()
+    assert jobs.wait(first, 10) and jobs.wait(second, 10)
+    assert jobs.counts() == {"running": 0, "queued": 0}
+    brief = first.brief()
+    assert brief["state"] == "done" and brief["progress"] == {"done": 2, "total": 2} and brief["added"] == 4
+    assert "a1" not in str(brief) and "bad page" not in str(brief)

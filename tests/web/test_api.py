@@ -63,6 +63,8 @@ def error(response: httpx.Response, status: int, kind: str) -> str:
 def test_health_and_openapi(open_api: str) -> None:
     health = httpx.get(f"{open_api}/api/health").json()
     assert health["status"] == "ok" and health["articles"] >= 1 and health["chunks"] >= 1
+    assert health["warm"] is True, "an app built without rag serve's warm-up has none to wait for"
+    assert health["ingest"] == {"running": 0, "queued": 0, "startup": []}
     schema = httpx.get(f"{open_api}/openapi.json").json()
     assert {"/api/ask", "/api/ingest", "/api/articles", "/api/articles/{article_id}", "/api/health"} <= set(
         schema["paths"]
@@ -302,11 +304,15 @@ def test_backend_failure_is_one_clear_message(assistant: Assistant) -> None:
     assert "<mark>" not in sources
 
 
-def test_rag_serve_warms_sentences_in_the_background(rag_serve: str) -> None:
+def test_rag_serve_warms_up_then_warms_sentences_in_the_background(rag_serve: str) -> None:
+    """The warm-up runs after rag serve listens; once it is done the sentence warmer has started."""
     deadline = time.monotonic() + 120
     while True:
-        warmup = httpx.get(f"{rag_serve}/api/health").json()["sentence_warmup"]
-        if (warmup["articles_queued"] == 0 and warmup["articles_done"] >= 1) or time.monotonic() > deadline:
+        health = httpx.get(f"{rag_serve}/api/health").json()
+        warmup = health["sentence_warmup"]
+        done = warmup is not None and warmup["articles_queued"] == 0 and warmup["articles_done"] >= 1
+        if (done and health["warm"]) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert warmup["articles_done"] >= 1 and warmup["articles_queued"] == 0, warmup
+    assert health["warm"] is True and health["warm_up_seconds"] > 0, health
+    assert warmup is not None and warmup["articles_done"] >= 1 and warmup["articles_queued"] == 0, warmup
