@@ -193,6 +193,7 @@ class AnswerChain:
             state.missing_outlets,
             self.document_frequency,
             self._masked_best(state.analysis, state.ranked),
+            named_outlets=list(clauses or {}),
         )
         if reading is not None:
             state.signals.update(reading.features(state.standalone))

@@ -101,15 +101,20 @@ def signals(
     missing_outlets: Sequence[str],
     document_frequency: Callable[[str], int] | None = None,
     masked_best: float | None = None,
+    named_outlets: Sequence[str] = (),
 ) -> dict[str, float]:
     """The features the model reads (see :data:`FEATURES`), each in [0, 1] or a small score.
+
+    ``named_outlets``: the store's outlets the question names; the words of those mentions ("Business
+    Today | Latest Stock Market And Economy News India") are attribution, read by ``outlet_missing``, not
+    things the evidence must mention.
 
     ``specifics``: the question's specific terms checked against the evidence (its vocabulary is read
     here too); ``masked_best``: the best sentences' score against the question with its entities masked
     (:func:`masked_question`): what it asks of them, not who it names, so a sentence that merely
     mentions the same people scores low (default: the best score, for a question without entities).
     """
-    entities = named_entities(analysis)
+    entities = outside_outlets(named_entities(analysis), analysis.question, named_outlets)
     covered = [e for e in entities if any(_has(f, specifics.vocabulary) for f in e.forms)]
     absent = document_frequency is not None and (
         any(all(_absent(f, document_frequency) for f in e.forms) for e in entities if e not in covered)
@@ -244,6 +249,25 @@ def absent_roles(analysis: QuestionAnalysis, document_frequency: Callable[[str],
 def named_entities(analysis: QuestionAnalysis) -> list[Entity]:
     """The question's named things; numbers ("two", "$400 million") are values, not names."""
     return [e for e in analysis.entities if e.label not in VALUE_LABELS and any(tokens(f) for f in e.forms)]
+
+
+def outside_outlets(entities: Sequence[Entity], question: str, outlets: Sequence[str]) -> list[Entity]:
+    """The entities that are not (part of) a mention of one of ``outlets`` in the question."""
+    spans = [
+        (m.start(), m.end())
+        for outlet in outlets
+        if outlet.strip()
+        for m in re.finditer(re.escape(outlet.strip()), question, re.IGNORECASE)
+    ]
+    keys = [o.lower() for o in outlets if o.strip()]
+
+    def is_outlet(e: Entity) -> bool:
+        inside = any(start <= e.start and e.end <= end for start, end in spans)
+        return inside or any(
+            e.text.lower() == k or re.match(rf"{re.escape(k)}\b", e.text.lower()) for k in keys
+        )
+
+    return [e for e in entities if not is_outlet(e)]
 
 
 def _listed(names: Sequence[str]) -> str:

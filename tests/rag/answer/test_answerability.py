@@ -11,6 +11,8 @@ from rag.answer.answerability import (
     absent_roles,
     load_model,
     missing_entities,
+    named_entities,
+    outside_outlets,
     reason,
     signals,
 )
@@ -90,3 +92,19 @@ def test_a_person_described_by_a_role_no_article_mentions_is_absent() -> None:
     assert absent_roles(analyze("Which minister commented on the offer?"), frequency) == []
     # "whether" ends like an agent noun but is not a noun
     assert absent_roles(analyze("What will decide whether the purchases go ahead?"), frequency) == []
+
+
+def test_the_words_of_a_named_outlet_are_attribution_not_entities_to_find() -> None:
+    question = (
+        "Does the article from Business Today | Latest Stock Market And Economy News India discuss Italy, "
+        "while the report by Fortune on October 4, 2023 names Adam Yedidia?"
+    )
+    outlets = ["Business Today | Latest Stock Market And Economy News India", "Fortune"]
+    kept = outside_outlets(named_entities(analyze(question)), question, outlets)
+    assert {e.text for e in kept} == {"Italy", "Adam Yedidia"}
+    # "India" inside the outlet's name is not the country asked about; without the outlet it is kept
+    alone = analyze("Does the article discuss India and Italy?")
+    assert {e.text for e in outside_outlets(named_entities(alone), alone.question, outlets)} == {
+        "India",
+        "Italy",
+    }
