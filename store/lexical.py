@@ -9,11 +9,15 @@ the vector store with :meth:`LexicalIndex.rebuild`.
 
 Search runs on one of two rankers over the same rows: ``bm25s`` (default; an in-memory bm25s index
 built from the table and rebuilt after any change, by this process or another, see
-:mod:`store.bm25`) or ``fts5`` (FTS5's own ``bm25()``, about ten times slower a query).
+:mod:`store.bm25`) or ``fts5`` (FTS5's own ``bm25()``, about ten times slower a query). The first
+bm25s index is built before the first search; after a change, the old one is rebuilt in the background
+(36 s at 100,000 chunks, bench/results/scale.md) while searches, document frequencies and IDFs read
+FTS5, which holds every committed row: an added article is searchable at once, not after the rebuild.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import sqlite3
@@ -43,6 +47,7 @@ _COLUMNS = (
 )
 _TERM = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _BATCH = 500
+log = logging.getLogger("osint-rag")
 
 
 class ChunkSource(Protocol):
@@ -96,6 +101,7 @@ class LexicalIndex:
         self._memory: tuple[tuple[int, int], MemoryBM25] | None = None  # (table state, index)
         self._build_lock = threading.Lock()
         self._tokenizer: Tokenizer | None = None
+        self._rebuilding = False  # a background rebuild of the bm25s index is running
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -162,8 +168,9 @@ class LexicalIndex:
 
     def document_frequency(self, word: str) -> int:
         """Chunks containing ``word`` (after the index's stemming); cached until the next write."""
-        if self.ranker == "bm25s":
-            return self.memory().document_frequency(word)
+        index = self._fresh_memory()
+        if index is not None:
+            return index.document_frequency(word)
         with self._lock:
             if word not in self._df:
                 expression = match_expression(word)
@@ -180,8 +187,8 @@ class LexicalIndex:
 
     def idf(self, word: str) -> float:
         """BM25's IDF of ``word`` over the indexed chunks."""
-        if self.ranker == "bm25s":
-            index = self.memory()  # once: each call checks the table for changes
+        index = self._fresh_memory()  # once: each call checks the table for changes
+        if index is not None:
             n, df = len(index), index.document_frequency(word)
         else:
             with self._lock:
@@ -215,8 +222,9 @@ class LexicalIndex:
         self, query: str, k: int, filters: Filters | None = None, stopwords: Iterable[str] = ()
     ) -> list[Hit]:
         """Top ``k`` chunks by BM25; ``Hit.lexical`` is the BM25 score (higher is better)."""
-        if self.ranker == "bm25s":
-            return self._search_memory(query, k, filters, stopwords)
+        index = self._fresh_memory()
+        if index is not None:
+            return self._search_memory(index, query, k, filters, stopwords)
         expression = match_expression(query, stopwords)
         if not expression or k <= 0:
             return []
@@ -230,10 +238,10 @@ class LexicalIndex:
         return [_hit(row, rank, -float(str(row[15]))) for rank, row in enumerate(rows, start=1)]
 
     def _search_memory(
-        self, query: str, k: int, filters: Filters | None, stopwords: Iterable[str]
+        self, index: MemoryBM25, query: str, k: int, filters: Filters | None, stopwords: Iterable[str]
     ) -> list[Hit]:
         f = filters or Filters()
-        best = self.memory().top(
+        best = index.top(
             query,
             k,
             f.sources,
@@ -250,10 +258,43 @@ class LexicalIndex:
         found = [(rows[rowid], score) for rowid, score in best if rowid in rows]  # a row deleted meanwhile
         return [_hit(row, rank, score) for rank, (row, score) in enumerate(found, start=1)]
 
+    def _state(self) -> tuple[int, int]:
+        with self._lock:
+            return (self.generation, int(self._db.execute("PRAGMA data_version").fetchone()[0]))
+
+    def _fresh_memory(self) -> MemoryBM25 | None:
+        """The bm25s index when it holds the current rows (built now if there is none yet); None while a
+        changed table's index is rebuilt in the background (then FTS5 answers), or for the fts5 ranker."""
+        if self.ranker != "bm25s":
+            return None
+        current = self._memory
+        if current is None:
+            return self.memory()
+        if current[0] == self._state():
+            return current[1]
+        self._rebuild_in_background()
+        return None
+
+    def _rebuild_in_background(self) -> None:
+        with self._lock:
+            if self._rebuilding:
+                return
+            self._rebuilding = True
+
+        def run() -> None:
+            try:
+                self.memory()  # for the rows of now; a later search starts another if writes came meanwhile
+            except Exception:  # a damaged or closed store: searches keep reading FTS5 and say so
+                log.exception("the in-memory BM25 index could not be rebuilt")
+            finally:
+                with self._lock:
+                    self._rebuilding = False
+
+        threading.Thread(target=run, name="bm25-rebuild", daemon=True).start()
+
     def memory(self) -> MemoryBM25:
         """The in-memory BM25 index of the current rows, rebuilt first when the table changed."""
-        with self._lock:
-            state = (self.generation, int(self._db.execute("PRAGMA data_version").fetchone()[0]))
+        state = self._state()
         current = self._memory
         if current is not None and current[0] == state:
             return current[1]

@@ -4,6 +4,7 @@ changes made by another connection, and staying in step with Chroma."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,33 @@ def test_store_without_index_is_rebuilt_from_chroma(
     assert rebuilt.ids() == expected
     hit = rebuilt.search(_records(corpus_path, 1)[0]["title"], 1)
     assert hit and hit[0].article.title == _records(corpus_path, 1)[0]["title"] and hit[0].chunk.header
+
+
+def test_an_added_article_is_searchable_at_once_while_the_index_is_rebuilt(tmp_path: Path) -> None:
+    lex = LexicalIndex(tmp_path / "lex.sqlite", ranker="bm25s")
+    meta = {"a1": ArticleMeta("a1", "FTX trial", "TechCrunch", published_at="2023-10-07")}
+    lex.add([_chunk("c1", "a1", "Bankman-Fried is accused of fraud for personal gain.")], meta)
+    first = lex.memory()  # the first index is built before the first search
+    assert [h.chunk.id for h in lex.search("fraud", 5)] == ["c1"]
+    lex.add(
+        [_chunk("c9", "a9", "Hanwha will build howitzers in Poland.")],
+        {"a9": ArticleMeta("a9", "Howitzers", "Reuters", published_at="2023-11-01")},
+    )
+    # the old index is stale: a rebuild (held here, as a slow one at 100,000 chunks would be) runs in
+    # the background and FTS5 answers meanwhile; a search that waited for the rebuild would hang here
+    found: list[list[str]] = []
+    with lex._build_lock:
+        asker = threading.Thread(
+            target=lambda: found.append([h.chunk.id for h in lex.search("howitzers", 5)])
+        )
+        asker.start()
+        asker.join(10)
+        assert found == [["c9"]]
+        assert lex.document_frequency("howitzers") == 1
+    for _ in range(200):  # the background rebuild takes milliseconds here
+        if lex._memory is not None and lex._memory[1] is not first and not lex._rebuilding:
+            break
+        threading.Event().wait(0.05)
+    rebuilt = lex._fresh_memory()
+    assert rebuilt is not None and rebuilt is not first and len(rebuilt) == 2
+    assert [h.chunk.id for h in lex.search("howitzers Poland", 5)] == ["c9"]
