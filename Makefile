@@ -7,7 +7,7 @@ RAG_DATA_DIR ?= ../shared/data
 export RAG_DATA_DIR
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test lint typecheck check-data bench clean browser
+.PHONY: install demo serve test test-fast lint typecheck check-data bench clean browser screenshot
 
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed")'
@@ -51,10 +51,21 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || { \
 	  echo "chromium is missing: run (as root) apt-get install chromium"; exit 1; }
 
-test: install browser
+# The full suite. It installs nothing system-wide: without chromium the browser tests skip (`make browser`).
+test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The fast tier (under 2 minutes on 2 cores): ruff, mypy and the tests not marked slow.
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -m "not slow"
+
+# Refresh the README's screenshots (docs/screenshot.png, docs/screenshot-phone.png) from the browser test.
+screenshot: install browser
+	RAG_UPDATE_SCREENSHOT=1 $(BIN)/pytest -q tests/web/test_browser.py
 
 clean:
 	rm -rf $(VENV) .rag .mypy_cache .pytest_cache .ruff_cache

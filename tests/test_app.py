@@ -25,6 +25,8 @@ from store.ingest_lock import IngestLock
 from tests.conftest import IQDEX
 from tests.servers import free_port, wait_until_up
 
+pytestmark = pytest.mark.slow  # serves the app (`rag serve` processes)
+
 REPO = Path(__file__).resolve().parents[1]
 ARTICLE = """---
 title: "Harbour cranes at Port Verlaine run on solar power"

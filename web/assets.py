@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 SOURCES_HEIGHT = "min(640px, calc(100vh - 180px))"  # the sources panel's own scroll area
+PHONE_MAX_PX = 767  # this wide or narrower: chat first, filters and conversations closed, sources below
 
 CSS = f"""
 #chat a.cite-ref {{ display: inline-block; min-width: 1.4em; padding: 0 5px; margin: 0 1px;
@@ -42,6 +43,18 @@ CSS = f"""
 #filter-status .filter-count {{ font-size: 0.85em; color: var(--body-text-color-subdued); }}
 #filter-status .filter-count.none {{ color: #c2410c; }}
 #filter-status .input-error, #ingest-summary .input-error {{ color: #b91c1c; font-size: 0.85em; }}
+html, body {{ overflow-anchor: none; }}  /* a drawer opening never scrolls the page */
+#title .html-container {{ padding: 0; }}
+#conversations label {{ width: 100%; }}
+#conversations .wrap:empty::before {{ content: "No saved conversations yet."; font-size: 0.85em;
+  color: var(--body-text-color-subdued); }}
+#conversation-status, #confirm-conversation-text {{ font-size: 0.85em; }}
+@media (max-width: {PHONE_MAX_PX}px) {{
+  #title .tagline {{ display: none; }}
+  #title .app-title {{ font-size: var(--text-xl); }}
+  #ask-row > #chat-col {{ order: -1; }}
+  #ask-row > #filters {{ order: 1; }}
+}}
 #articles .virtual-row, #articles .body-cell, #articles .body-cell * {{ font-family: var(--font); }}
 #articles .virtual-row > .body-cell:last-child, #articles .virtual-row > .body-cell:last-child * {{
   font-family: var(--font-mono); font-size: 0.8em; color: var(--body-text-color-subdued); }}
@@ -49,16 +62,18 @@ CSS = f"""
 
 # Clicking an [n] marker in an answer selects that citation in the sources panel: its answer's section
 # is shown, the card outlined, the cited sentence marked, and the panel (only the panel: never the page
-# or the containers around it) scrolled to it. No server round trip.
+# or the containers around it) scrolled to it; a closed Sources drawer is opened first. No server round
+# trip. On a phone the Filters and Conversations drawers start closed. The chat does not follow a
+# streaming answer to its end (autoscroll is off): a new question is scrolled to the top of the chat,
+# so the answer's first line, the direct answer, stays in view below it.
 JS = """
 () => {
+  const PHONE = '(max-width: PHONE_MAX_PXpx)';
   const offset = (el, panel) => el.getBoundingClientRect().top - panel.getBoundingClientRect().top
     + panel.scrollTop;
-  document.addEventListener('click', (event) => {
-    const link = event.target.closest ? event.target.closest('a.cite-ref') : null;
-    if (!link) return;
-    event.preventDefault();
-    event.stopPropagation();
+  const toggle = (drawer) => drawer && drawer.querySelector(':scope > button.label-wrap');
+  const isOpen = (drawer) => !toggle(drawer) || toggle(drawer).classList.contains('open');
+  const select = (link) => {
     const target = document.getElementById((link.getAttribute('href') || '').replace(/^.*#/, ''));
     if (!target) return;
     const card = target.closest('.cite-card') || target;
@@ -77,6 +92,48 @@ JS = """
     const bottom = offset(mark, panel) + mark.offsetHeight + 8;
     if (bottom - top > panel.clientHeight) top = offset(mark, panel) - 40;
     panel.scrollTop = Math.max(0, top);
+  };
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest ? event.target.closest('a.cite-ref') : null;
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const drawer = document.getElementById('sources-drawer');
+    if (isOpen(drawer)) return select(link);
+    toggle(drawer).click();
+    setTimeout(() => select(link), 0);  // once the drawer's content is shown
   }, true);
+  const scroller = (el, root) => {
+    for (let e = el.parentElement; e && root.contains(e); e = e.parentElement) {
+      const overflow = getComputedStyle(e).overflowY;
+      if (overflow === 'auto' || overflow === 'scroll') return e;
+    }
+    return null;
+  };
+  let asked = 0, pinned = -1;  // the question kept at the top of the chat while its answer grows
+  const chatScroll = (chat) => {
+    const users = chat.querySelectorAll('[data-testid="user"]');
+    if (users.length !== asked) pinned = users.length > asked ? users.length - 1 : -1;
+    asked = users.length;
+    const question = users[pinned];
+    const box = question && scroller(question, chat);
+    if (!box) return;
+    const down = question.getBoundingClientRect().top - box.getBoundingClientRect().top - 32;
+    if (down > 1) box.scrollTop += down;  // only down: the answer below it is never pushed away
+  };
+  const unpin = () => { pinned = -1; };  // the analyst scrolls: the chat is theirs again
+  const ready = () => {
+    const chat = document.getElementById('chat');
+    const drawers = ['filters-drawer', 'conversations-drawer'].map((id) => document.getElementById(id));
+    if (!chat || drawers.some((d) => !toggle(d))) return false;
+    new MutationObserver(() => chatScroll(chat)).observe(chat, {childList: true, subtree: true});
+    ['wheel', 'touchmove', 'keydown'].forEach((e) => chat.addEventListener(e, unpin, {passive: true}));
+    if (window.matchMedia(PHONE).matches) drawers.forEach((d) => { if (isOpen(d)) toggle(d).click(); });
+    return true;
+  };
+  if (!ready()) {
+    const waiting = new MutationObserver(() => { if (ready()) waiting.disconnect(); });
+    waiting.observe(document.body, {childList: true, subtree: true});
+  }
 }
-"""
+""".replace("PHONE_MAX_PX", str(PHONE_MAX_PX))

@@ -156,6 +156,11 @@ def uploads_dir(assistant: Assistant) -> Path:
     return Path(assistant.settings.chroma_path) / "uploads"
 
 
+def conversations_dir(assistant: Assistant) -> Path:
+    """Where the workspace keeps saved conversations: beside the store, like the uploads."""
+    return Path(assistant.settings.chroma_path) / "conversations"
+
+
 def max_upload_bytes(assistant: Assistant) -> int:
     return int(assistant.settings.max_file_mb * 2**20)
 

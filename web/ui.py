@@ -1,27 +1,31 @@
-"""The Gradio Blocks workspace: Ask (filters, streamed chat, sources) and Library (web/library.py).
+"""The Gradio Blocks workspace: Ask (filters, streamed chat, sources, saved conversations) and Library
+(web/library.py).
 
 Event handlers are synchronous generators or functions: Gradio runs them in worker threads, so a
-slow answer for one analyst never blocks another. The conversation lives in per-session state.
-Nothing an analyst types raises into Gradio (which would cover the chat with error badges): bad
-input is shown beside its field, a failing backend in the chat. The ``/ask`` endpoint for Gradio
-clients keeps its own event (the same answer; input errors come back as errors there).
+slow answer for one analyst never blocks another. The conversation on screen lives in per-session
+state and is saved after each answer (web/chats.py). Nothing an analyst types raises into Gradio
+(which would cover the chat with error badges): bad input is shown beside its field, a failing
+backend in the chat. The ``/ask`` endpoint for Gradio clients keeps its own event (the same answer;
+input errors come back as errors there). On a phone the chat and question come first and the
+filters, conversations and sources are drawers (web/assets.py).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import gradio as gr
 
 from rag.assistant import Assistant
 from rag.errors import RagError
-from rag.types import Filters
-from web import filters, library, render, service, words
+from rag.types import Answer
+from web import chats, filters, library, render, service
+from web.answering import Messages, Update, answer_updates, filter_status, public
 
+__all__ = ["EXAMPLES", "answer_updates", "build_ui"]
 log = logging.getLogger("osint-rag")
 EXAMPLES = [
     "Which systems were discussed at IQDEX?",
@@ -30,104 +34,53 @@ EXAMPLES = [
 ]
 ASK_CONCURRENCY = 8  # answers computed at once (each in its own worker thread)
 UPLOAD_SWEEP_S = 600  # how often Gradio deletes this app's temporary uploads older than STALE_UPLOAD_S
-
-Messages = list[dict[str, str]]
-Update = tuple[Any, ...]  # question box, chat, history, source panels, sources HTML, chat state
-Lookup = Callable[[str], str | None]
-
-
-def answer_updates(
-    assistant: Assistant,
-    lookup: Lookup,
-    question: str,
-    shown: Messages,
-    history: Messages,
-    panels: list[str],
-    chosen: Filters,
-) -> Iterator[Update]:
-    """Stream the answer into the chat, then render its citations and sources. Filters that let no
-    stored article through are said so plainly, without running the question; a failing backend is
-    shown in the chat, the question kept in its box for a retry."""
-    asked = [*shown, {"role": "user", "content": html.escape(question)}]
-    if not chosen.is_empty() and filters.filter_counts(assistant, chosen)[0] == 0:
-        said = [*asked, {"role": "assistant", "content": render.no_match_html(chosen)}]
-        yield question, said, history, panels, render.sources_panel(panels), said
-        return
-    yield "", asked, history, panels, render.sources_panel(panels), asked
-    answer = None
-    try:
-        for text, answer in service.stream(assistant, question, chosen, history):
-            if answer is None:  # only the chat changes while the answer streams
-                partial = [*asked, {"role": "assistant", "content": html.escape(text)}]
-                yield gr.skip(), partial, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    except RagError as exc:
-        log.warning("ask failed: %s", exc)
-        failed = [*asked, {"role": "assistant", "content": f"⚠ {html.escape(public(assistant, exc))}"}]
-        yield question, failed, history, panels, render.sources_panel(panels), failed
-        return
-    except Exception:  # a bug: the log has it, the workspace stays usable
-        log.exception("answering %r failed", question)
-        note = "⚠ Something went wrong while answering; try again (the server log has the details)."
-        failed = [*asked, {"role": "assistant", "content": note}]
-        yield question, failed, history, panels, render.sources_panel(panels), failed
-        return
-    if answer is None:  # pragma: no cover - stream always ends with the answer
-        return
-    turn = len(panels) + 1
-    reply = {"role": "assistant", "content": render.answer_markdown(answer, turn)}
-    panels = [*panels, render.sources_turn_html(answer, turn, lookup)]
-    history = [
-        *history,
-        {"role": "user", "content": question},
-        {"role": "assistant", "content": answer.text},
-    ]
-    shown = [*asked, reply]
-    yield "", shown, history, panels, render.sources_panel(panels), shown
-
-
-def public(assistant: Assistant, exc: BaseException) -> str:
-    """An error for the workspace: file names, not server paths, in plain words."""
-    return words.public(str(exc), assistant.settings)
-
-
-def filter_status(assistant: Assistant, chosen: Filters) -> str:
-    matching, total = filters.filter_counts(assistant, chosen)
-    return render.filter_status_html(matching, total, not chosen.is_empty())
+TITLE = (
+    '<h2 class="app-title">osint-rag<span class="tagline"> · grounded answers from your articles, '
+    "every claim cited to its sentence</span></h2>"
+)
 
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
     """The workspace bound to one shared assistant; mount it with :func:`gradio.mount_gradio_app`."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read at run time; no phoning home
     lookup = service.article_text(assistant)
-    skip6 = (gr.skip(),) * 6
+    saving = chats.Chats(service.conversations_dir(assistant))
+    skip = (gr.skip(),) * 10  # every output of the workspace's ask
 
     def respond(
         message: str | None,
         shown: Messages,
         history: Messages,
         panels: list[str],
+        conversation: str,
         outlets: Sequence[str] | None,
         preset: str | None,
         date_from: str | None,
         date_to: str | None,
         categories: Sequence[str] | None,
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
-        """The workspace's ask: bad filters are shown beside them and nothing else changes."""
+        """The workspace's ask: bad filters are shown beside them and nothing else changes; each
+        answer saves the conversation (the list and the download follow)."""
         question = (message or "").strip()
         if not question:
-            yield *skip6, gr.skip()
+            yield skip
             return
         try:
             chosen = filters.ui_filters(outlets, preset, date_from, date_to, categories)
         except RagError as exc:
             log.info("ask refused: %s", exc)
-            yield *skip6, render.input_error_html(public(assistant, exc))
+            yield *skip[:6], render.input_error_html(public(assistant, exc)), *skip[7:]
             return
         status = filter_status(assistant, chosen)
-        for i, update in enumerate(
-            answer_updates(assistant, lookup, question, shown, history, panels, chosen)
-        ):
-            yield *update, status if i == 0 else gr.skip()
+        answered: list[Answer] = []
+        updates = answer_updates(assistant, lookup, question, shown, history, panels, chosen, answered.append)
+        for i, update in enumerate(updates):
+            saved: tuple[Any, ...] = skip[:3]
+            if answered:  # the last update: the answer with its sources
+                user = chats.username(request)
+                saved = saving.save_answer(user, conversation, answered[0], update[5], update[2], update[3])
+            yield *update, status if i == 0 else gr.skip(), *saved
 
     def respond_api(
         message: str | None,
@@ -166,49 +119,50 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         except RagError as exc:
             return render.input_error_html(public(assistant, exc))
 
-    def new_conversation() -> tuple[Messages, Messages, list[str], str, Messages]:
-        return [], [], [], render.sources_panel([]), []
-
     with gr.Blocks(
         title="osint-rag",
         fill_width=True,
         analytics_enabled=False,
         delete_cache=(UPLOAD_SWEEP_S, int(service.STALE_UPLOAD_S)),
     ) as ui:
-        gr.Markdown("## osint-rag · grounded answers from your articles, every claim cited to its sentence")
+        gr.HTML(TITLE, elem_id="title")
         history = gr.State([])
         panels = gr.State([])
         shown = gr.State([])  # the chat as displayed (the Chatbot's own value comes back reformatted)
-        with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
+        conversation = gr.State("")  # the id of the saved conversation on screen ("" until answered)
+        with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False, elem_id="ask-row"):
             with gr.Column(scale=1, min_width=200, elem_id="filters"):
-                gr.Markdown("### Filters")
-                outlets = gr.Dropdown(
-                    choices=assistant.outlets(),
-                    multiselect=True,
-                    allow_custom_value=False,
-                    label="Outlets",
-                    elem_id="outlets",
-                )
-                categories = gr.Dropdown(
-                    choices=service.categories(assistant),
-                    multiselect=True,
-                    allow_custom_value=False,
-                    label="Categories",
-                    elem_id="categories",
-                )
-                preset = gr.Radio(
-                    list(filters.DATE_PRESETS), value="Any time", label="Published", elem_id="date-preset"
-                )
-                with gr.Column(visible=False, elem_id="custom-dates") as custom_dates:
-                    date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="date-from")
-                    date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="date-to")
-                status = gr.HTML(elem_id="filter-status")
-                clear_filters = gr.Button("Clear filters", size="sm")
-            with gr.Column(scale=3, min_width=360):
+                with gr.Accordion("Filters", open=True, elem_id="filters-drawer"):
+                    outlets = gr.Dropdown(
+                        choices=assistant.outlets(),
+                        multiselect=True,
+                        allow_custom_value=False,
+                        label="Outlets",
+                        elem_id="outlets",
+                    )
+                    categories = gr.Dropdown(
+                        choices=service.categories(assistant),
+                        multiselect=True,
+                        allow_custom_value=False,
+                        label="Categories",
+                        elem_id="categories",
+                    )
+                    preset = gr.Radio(
+                        list(filters.DATE_PRESETS), value="Any time", label="Published", elem_id="date-preset"
+                    )
+                    with gr.Column(visible=False, elem_id="custom-dates") as custom_dates:
+                        date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="date-from")
+                        date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="date-to")
+                    status = gr.HTML(elem_id="filter-status")
+                    clear_filters = gr.Button("Clear filters", size="sm")
+                with gr.Accordion("Conversations", open=True, elem_id="conversations-drawer"):
+                    drawer = chats.drawer()
+            with gr.Column(scale=3, min_width=360, elem_id="chat-col"):
                 chat = gr.Chatbot(
                     elem_id="chat",
                     label="Conversation",
                     height=520,
+                    autoscroll=False,  # a long answer keeps its first line in view (web/assets.py)
                     feedback_options=None,
                     buttons=["copy"],
                     # Messages are HTML built by web/render (article text escaped), shown without
@@ -228,10 +182,16 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                         autofocus=True,
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="send")
-                gr.Examples(EXAMPLES, inputs=question, label="Examples")
-                new_chat = gr.Button("New conversation", size="sm")
-            with gr.Column(scale=2, min_width=300):
-                gr.Markdown("### Sources")
+                examples = gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                with gr.Row():
+                    new_chat = gr.Button("New conversation", size="sm", elem_id="new-conversation")
+                    download = gr.DownloadButton(
+                        "Download as Markdown", size="sm", interactive=False, elem_id="export"
+                    )
+            with (
+                gr.Column(scale=2, min_width=300, elem_id="sources-col"),
+                gr.Accordion("Sources", open=True, elem_id="sources-drawer"),
+            ):
                 sources = gr.HTML(render.sources_panel([]), elem_id="sources", js_on_load=None)
         with gr.Tab("Library", id="library"):
             parts = library.build(assistant, ui, outlets, categories)
@@ -245,14 +205,15 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             "concurrency_id": "ask",
             "show_progress_on": [chat],
         }
-        gr.on(
-            [question.submit, send.click],
-            respond,
-            [question, *state, *filter_inputs],
-            [*outputs, status],
+        ask = {
+            "fn": respond,
+            "inputs": [question, *state, conversation, *filter_inputs],
+            "outputs": [*outputs, status, conversation, drawer.saved, download],
             **private,
             **asking,
-        )
+        }
+        asked = gr.on([question.submit, send.click], **ask)
+        chip = examples.load_input_event.then(**ask)  # an example chip asks its question
         # /ask for Gradio clients (no trigger in the page): the inputs and outputs it always had
         gr.on(
             [],
@@ -263,9 +224,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             preprocess=False,
             **asking,
         )
-        new_chat.click(
-            new_conversation, None, [chat, history, panels, sources, shown], api_visibility="private"
-        )
+        # One way to start over: the button and the chat's own trash icon reset the same state, and
+        # an answer still streaming is cancelled so that it cannot come back into the new chat.
+        screen = [chat, history, panels, sources, shown, conversation, download]
+        saving.wire(ui, drawer, screen, [new_chat.click, chat.clear], [asked, chip])
         preset.change(lambda p: gr.update(visible=p == filters.CUSTOM_RANGE), preset, custom_dates, **private)
         recount: dict[str, Any] = {
             "fn": check_filters,

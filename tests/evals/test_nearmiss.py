@@ -83,6 +83,7 @@ def test_answerable_questions_are_answered_by_their_sentence(articles: list[Arti
         assert not [r for r in runs if f" {r} " in f" {fact_words} "], (q.qid, "copied from the sentence")
 
 
+@pytest.mark.slow
 def test_near_miss_details_are_absent_from_the_whole_corpus(articles: list[Article]) -> None:
     texts = [f"{a.title}\n{a.body}" for a in articles]
     for q in load_nearmiss():
@@ -103,6 +104,7 @@ def test_store_kinds_hold_what_they_say(articles: list[Article]) -> None:
     assert articles[61].title not in store_titles("corpus60", articles)
 
 
+@pytest.mark.slow
 def test_measure_the_seed_kind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

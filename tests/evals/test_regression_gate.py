@@ -56,6 +56,7 @@ def test_thresholds_file_records_its_figures() -> None:
     assert {p for p, _ in GATED} >= set(record["thresholds"]["min"]) | set(record["thresholds"]["max"])
 
 
+@pytest.mark.slow
 def test_regression_gate(tmp_path: Path, settings: Settings) -> None:
     require(Path(settings.data_dir) / "multihop_rag" / "corpus.json")
     require(Path(settings.data_dir) / "seed")

@@ -16,6 +16,7 @@ from rag.settings import Settings, load_settings
 from tests.conftest import DATA_DIR, IQDEX
 
 
+@pytest.mark.slow
 def test_iqdex_question_is_answered_with_exact_citations(seeded_store: Path) -> None:
     assistant = Assistant.from_settings(load_settings(chroma_path=seeded_store, data_dir=DATA_DIR))
     answer = assistant.ask(IQDEX)
@@ -33,6 +34,7 @@ def test_iqdex_question_is_answered_with_exact_citations(seeded_store: Path) -> 
     assert {"retrieve", "generate", "total"} <= set(answer.timings_ms)
 
 
+@pytest.mark.slow
 def test_absent_topic_abstains(seeded_store: Path) -> None:
     assistant = Assistant.from_settings(load_settings(chroma_path=seeded_store, data_dir=DATA_DIR))
     answer = assistant.ask("What was the final score of the Premier League football match on Sunday?")
@@ -41,6 +43,7 @@ def test_absent_topic_abstains(seeded_store: Path) -> None:
     assert "do not answer" in answer.text
 
 
+@pytest.mark.slow
 def test_reingest_adds_nothing(assistant: Assistant, seed_path: Path) -> None:
     first = assistant.ingest([seed_path])
     chunks = assistant.chunk_count()
@@ -55,6 +58,7 @@ def test_answers_share_the_retrievers_sentence_vectors(assistant: Assistant) -> 
     assert assistant.chain.sentence_vectors is assistant.sentence_vectors
 
 
+@pytest.mark.slow
 def test_sentences_embedded_ahead_are_kept_by_the_store(assistant: Assistant, seed_path: Path) -> None:
     assistant.ingest([seed_path])
     lexical_only = Assistant.from_settings(assistant.settings, excerpt_dense_weight=0.0)
@@ -76,6 +80,7 @@ def test_copy_of_same_article_under_another_name_is_stored_once(
     assert summary.added == 0 and assistant.chunk_count() == chunks
 
 
+@pytest.mark.slow
 def test_store_written_by_one_process_is_read_by_another(seeded_store: Path, tmp_path: Path) -> None:
     env_store = tmp_path / "copy-store"
     import shutil

@@ -29,6 +29,8 @@ from tests.conftest import DATA_DIR, IQDEX
 from tests.servers import free_port, wait_until_up
 from tests.web.conftest import ThreadServer
 
+pytestmark = pytest.mark.slow  # a Chroma server and the served app
+
 TIMEOUT_S = 2  # RAG_CHROMA_TIMEOUT_S for these tests
 ASK = {"question": IQDEX}
 

@@ -27,6 +27,8 @@ from tests.conftest import DATA_DIR, IQDEX, REPO
 from tests.security.conftest import ServeApp
 from tests.web.conftest import ThreadServer
 
+pytestmark = pytest.mark.slow  # the served app and CLI runs on damaged stores
+
 OTHER = """---
 title: Border talks resume in Geneva
 source: Alpine Wire

@@ -15,6 +15,8 @@ from tests.conftest import IQDEX
 from tests.security.conftest import ServeApp
 from web import security
 
+pytestmark = pytest.mark.slow  # the served app over HTTP
+
 JSON = {"Content-Type": "application/json"}
 UNPARSABLE = [
     (b'{"question": "caf\xe9?"}', 400, "UTF-8"),  # Latin-1 bytes inside a JSON string

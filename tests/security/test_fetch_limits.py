@@ -18,6 +18,7 @@ from tests.security.pages import gzip_bomb, page_server
 LOOPBACK = ["127.0.0.0/8"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("via_redirect", [False, True])
 def test_a_dripping_server_is_cut_at_the_deadline(settings: Settings, via_redirect: bool) -> None:
     assistant = Assistant.from_settings(settings, fetch_timeout_s=2, fetch_allow_private=LOOPBACK)

@@ -23,6 +23,8 @@ from rag.settings import load_settings
 from tests.conftest import DATA_DIR
 from tests.web.conftest import ThreadServer, copy_store
 
+pytestmark = pytest.mark.slow  # fuzzes the served app
+
 EXAMPLES = 30  # per operation
 
 

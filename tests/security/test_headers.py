@@ -15,6 +15,8 @@ from rag.settings import load_settings
 from tests.conftest import DATA_DIR
 from tests.security.conftest import ServeApp
 
+pytestmark = pytest.mark.slow  # the served app over HTTP
+
 EVIL = "http://localhost:9999"  # another local web app the analyst's browser happens to visit
 TRUSTED = "https://tools.example.org"
 PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-api-key"}

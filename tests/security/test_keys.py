@@ -21,6 +21,8 @@ from tests.conftest import DATA_DIR, REPO
 from tests.security.conftest import ServeApp
 from web import security
 
+pytestmark = pytest.mark.slow  # the served app over HTTP
+
 KEY = "clé-ünï-7Q9x"  # non-ASCII on purpose: compared as UTF-8 bytes
 USER, PASSWORD = "analyst", "s3cret-pw"
 

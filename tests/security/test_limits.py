@@ -20,6 +20,8 @@ from tests.conftest import DATA_DIR, IQDEX
 from tests.security.conftest import ServeApp
 from web import security, service
 
+pytestmark = pytest.mark.slow  # the served app over HTTP
+
 JSON_LIMIT = security.MAX_JSON_BODY
 
 

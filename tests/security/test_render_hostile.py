@@ -49,6 +49,7 @@ def test_answer_html_escapes_article_markup_and_keeps_only_citation_links() -> N
     assert "example,<br>$$" in message  # ...so line breaks are HTML
 
 
+@pytest.mark.slow
 def test_the_chat_renders_html_without_markdown_or_latex(serve_app: ServeApp) -> None:
     with serve_app() as (base, _):
         config = httpx.get(f"{base}/config").json()
@@ -124,7 +125,8 @@ def test_a_hostile_article_loads_nothing_and_links_nowhere_in_the_browser(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.web.test_browser import ARGS, CHROMIUM, TIMEOUT_MS
+    from tests.conftest import CHROMIUM
+    from tests.web.browsing import ARGS, TIMEOUT_MS
 
     with pixel_server() as (evil, hits), serve_app() as (base, assistant):
         article = tmp_path / "hostile.md"

@@ -141,6 +141,7 @@ def test_an_allowed_network_must_be_a_network() -> None:
         addresses.AddressPolicy.allowing(["10.0.0.1/8"])
 
 
+@pytest.mark.slow
 def test_the_served_app_will_not_fetch_its_own_api(serve_app: ServeApp) -> None:
     with serve_app() as (base, assistant):
         before = [a.id for a in assistant.articles()]

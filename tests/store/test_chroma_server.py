@@ -16,6 +16,8 @@ from rag.settings import load_settings
 from tests.conftest import DATA_DIR, IQDEX
 from tests.servers import free_port, wait_until_up
 
+pytestmark = pytest.mark.slow  # a Chroma server
+
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:

@@ -127,6 +127,7 @@ def _chroma_ids(assistant: Assistant) -> set[str]:
     return {cid for cid, _ in assistant.vectors.all_metadata()}
 
 
+@pytest.mark.slow
 def test_index_follows_ingest_update_prune_and_delete(
     settings: Settings, corpus_path: Path, tmp_path: Path
 ) -> None:

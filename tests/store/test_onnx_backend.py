@@ -18,6 +18,7 @@ TEXTS = [
 ]
 
 
+@pytest.mark.slow
 def test_onnx_matches_torch_and_int8_stays_close(tmp_path: Path) -> None:
     torch_vectors = SentenceTransformerEmbedder().embed(TEXTS)
     fp32 = OnnxEmbedder(cache_dir=tmp_path)
@@ -47,6 +48,7 @@ class _Broken:
         raise RuntimeError("export failed")
 
 
+@pytest.mark.slow
 def test_questions_on_onnx_match_passages_on_torch_and_fall_back_when_it_fails(tmp_path: Path) -> None:
     documents = SentenceTransformerEmbedder()
     routed = QueryRoutedEmbedder(documents, OnnxEmbedder(cache_dir=tmp_path))
@@ -57,6 +59,7 @@ def test_questions_on_onnx_match_passages_on_torch_and_fall_back_when_it_fails(t
     assert np.array_equal(fallback.embed_query("q"), documents.embed_query("q")) and fallback.queries is None
 
 
+@pytest.mark.slow
 def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path) -> None:
     onnx = OnnxEmbedder(cache_dir=tmp_path)
     calls: list[str] = []

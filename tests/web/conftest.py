@@ -83,3 +83,29 @@ def rag_serve(seeded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> I
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright."""
+    import tests.conftest as shared
+    from tests.web.browsing import ARGS
+
+    if not shared.CHROMIUM.exists():
+        pytest.skip(shared.BROWSER_MISSING)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(shared.CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where the browser tests leave screenshots and timings: ``test-artifacts/`` (git-ignored) unless
+    RAG_TEST_ARTIFACTS names another folder."""
+    chosen = os.environ.get("RAG_TEST_ARTIFACTS")
+    folder = Path(chosen) if chosen else REPO / "test-artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

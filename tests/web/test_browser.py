@@ -4,17 +4,20 @@ Asks the IQDEX question, reads the streamed answer, selects citation [1] and see
 highlighted inside its article's one card (the page never scrolls), checks the outlet control offers
 only stored outlets and counts the articles the filters let through, asks a follow-up, types a bad
 date (an error beside the field; the conversation stays), and filters everything out (said plainly).
-On a phone-sized page a citation scrolls only the sources panel. A last test drives the Library tab
-(upload with an empty file, a bad URL, search, delete with confirmation, undo).
+The desktop keeps filters, chat and sources side by side. On a phone (390x844) the question box is on
+the first screen, the chat first, the filters and conversations in closed drawers and the sources in a
+drawer below the chat that a citation opens; a citation scrolls only the sources panel, and a long
+answer keeps its first line, the direct answer, in view. A last test drives the Library tab (upload
+with an empty file, a bad URL, search, delete with confirmation, undo). Conversations are in
+test_conversations_browser.py.
 
-Screenshots and timings go to a temporary folder (RAG_TEST_ARTIFACTS names another); the README's
-docs/screenshot.png is replaced only when RAG_UPDATE_SCREENSHOT=1.
+Screenshots (workspace.png, workspace-phone.png) and timings go to test-artifacts/ (RAG_TEST_ARTIFACTS
+names another folder); the README's docs/screenshot.png and docs/screenshot-phone.png are replaced only
+when RAG_UPDATE_SCREENSHOT=1 (`make screenshot`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,111 +26,26 @@ from typing import Any
 import pytest
 
 from tests.conftest import IQDEX, SEED
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REPO = Path(__file__).resolve().parents[2]
-TIMEOUT_MS = 120_000
-
-# Records, inside the page, when the first character of the answer shows up in the chat.
-WATCH_FIRST_TOKEN = """() => {
-  const chat = document.querySelector('#chat');
-  const bots = () => chat.querySelectorAll('[data-testid="bot"]').length;
-  const before = bots();
-  window.__firstToken = null;
-  window.__asked = performance.now();
-  const observer = new MutationObserver(() => {
-    const all = chat.querySelectorAll('[data-testid="bot"]');
-    if (all.length > before && all[all.length - 1].innerText.trim()) {
-      window.__firstToken = performance.now() - window.__asked;
-      observer.disconnect();
-    }
-  });
-  observer.observe(chat, {childList: true, subtree: true, characterData: true});
-}"""
-
-# Where the page stands: the window's and every container's scroll, the panel's, and where the
-# tabs and the question box are on screen.
-SCROLLS = """() => {
-  const panel = document.querySelector('#sources .sources-scroll');
-  const moved = [];
-  for (let e = panel.parentElement; e; e = e.parentElement) {
-    if (e.scrollTop && e !== document.scrollingElement) moved.push(`${e.tagName}.${e.className}`);
-  }
-  const top = (sel) => document.querySelector(sel).getBoundingClientRect();
-  return {window: window.scrollY, containers: moved, panel: panel.scrollTop,
-          panelRect: [panel.getBoundingClientRect().top, panel.getBoundingClientRect().bottom],
-          tabs: top('[role="tablist"]').top, question: top('#question').bottom, height: innerHeight};
-}"""
+from tests.web.browsing import (
+    DESKTOP,
+    FIRST_LINE,
+    PHONE,
+    SCROLLS,
+    ask,
+    assert_page_in_place,
+    drawer_open,
+    new_page,
+    open_workspace,
+    screenshot,
+    status_says,
+)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser(rag_serve: str) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("chromium is missing: `make browser` (apt-get install chromium) installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
 def page(browser: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    return context.new_page()
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("RAG_TEST_ARTIFACTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("browser-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def ask(page: Any, question: str) -> float:
-    """Type and submit a question; returns the time to first token (ms) measured in the page."""
-    page.locator("#chat").wait_for(state="visible")
-    answers = page.locator("#chat a.cite-ref, #chat .abstained").count()
-    box = page.locator("#question textarea")
-    box.fill(question)
-    page.evaluate(WATCH_FIRST_TOKEN)
-    box.press("Enter")
-    page.wait_for_function("() => window.__firstToken !== null", timeout=TIMEOUT_MS)
-    first_token: float = page.evaluate("window.__firstToken")
-    page.wait_for_function(
-        f"() => document.querySelectorAll('#chat a.cite-ref, #chat .abstained').length > {answers}",
-        timeout=TIMEOUT_MS,
-    )
-    return first_token
-
-
-def status_says(page: Any, text: str) -> None:
-    page.wait_for_function(
-        f"() => (document.querySelector('#filter-status')?.innerText || '').includes({text!r})",
-        timeout=20_000,
-    )
-
-
-def assert_page_in_place(page: Any) -> dict[str, Any]:
-    """The page and the containers around the sources panel are not scrolled: tabs and question in view."""
-    where: dict[str, Any] = page.evaluate(SCROLLS)
-    assert where["window"] == 0 and where["containers"] == [], where
-    assert where["tabs"] >= 0 and where["question"] <= where["height"], where
-    return where
+    return new_page(browser, DESKTOP)
 
 
 def test_ask_cite_filter_and_screenshot(page: Any, rag_serve: str, artifacts: Path) -> None:
@@ -141,6 +59,12 @@ def test_ask_cite_filter_and_screenshot(page: Any, rag_serve: str, artifacts: Pa
         " return [n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd].map(Math.round); })()"
     )
     status_says(page, "1 article in the library")
+    boxes = {name: page.locator(f"#{name}").bounding_box() for name in ("filters", "chat-col", "sources-col")}
+    left, middle, right = boxes["filters"], boxes["chat-col"], boxes["sources-col"]
+    assert left["x"] + left["width"] <= middle["x"] and middle["x"] + middle["width"] <= right["x"], boxes
+    assert abs(left["y"] - middle["y"]) < 2 and abs(middle["y"] - right["y"]) < 2, "side by side"
+    assert page.locator("#title").bounding_box()["height"] < 60, "the title on one line"
+    assert page.locator("#outlets input").is_visible() and page.locator("#sources").is_visible()
 
     first_token_ms = ask(page, IQDEX)
     timings = page.locator("#sources .turn.current details.timings")
@@ -198,10 +122,9 @@ def test_ask_cite_filter_and_screenshot(page: Any, rag_serve: str, artifacts: Pa
     page.locator('#chat [data-testid="bot"]').last.locator("a.cite-ref").first.click()
     assert page.locator("#sources .turn.current .cite-card.selected .cited.selected mark").first.is_visible()
 
-    shot = artifacts / "workspace.png"
-    page.screenshot(path=str(shot))
-    if os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(shot, REPO / "docs" / "screenshot.png")
+    cards = page.locator("#sources .turn.current .cite-card")
+    assert cards.count() == 1 and cards.locator(".excerpt .cited").count() >= 3, "one card, many highlights"
+    screenshot(page, artifacts, "workspace.png", "screenshot.png")
 
     # A date typed the wrong way: said beside the filters; the conversation and question stay.
     bots = page.locator('#chat [data-testid="bot"]').all_inner_texts()
@@ -240,30 +163,63 @@ def test_ask_cite_filter_and_screenshot(page: Any, rag_serve: str, artifacts: Pa
     )
 
 
-def test_citation_scrolls_only_the_sources_panel_on_a_phone(browser: Any, rag_serve: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        page.goto(f"{rag_serve}/")
-        page.locator("#question textarea").wait_for(state="visible")
-        ask(page, IQDEX)
-        panel = page.locator("#sources .sources-scroll")
-        style = panel.evaluate("p => [getComputedStyle(p).overflowY, p.scrollHeight, p.clientHeight]")
-        assert style[0] == "auto" and style[1] > style[2], f"the panel scrolls on its own: {style}"
-        link = page.locator('#chat [data-testid="bot"]').last.locator("a.cite-ref").last
-        link.scroll_into_view_if_needed()
-        panel.evaluate("p => { p.scrollTop = 0; }")
-        before = page.evaluate(SCROLLS)
-        link.evaluate("a => a.click()")  # as a tap: no scrolling by the test itself
-        after = page.evaluate(SCROLLS)
-        assert after["window"] == before["window"] and after["containers"] == [], (before, after)
-        assert after["panel"] > 0, "the panel scrolled to the cited sentence"
-        mark = page.locator("#sources .cite-card.selected .cited.selected mark").first
-        box = mark.bounding_box()
-        assert after["panelRect"][0] <= box["y"] and box["y"] + box["height"] <= after["panelRect"][1] + 1
-    finally:
-        context.close()
+LONG = "Which systems did South Korea offer Iraq?"  # eight cited sentences: taller than the chat
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A phone-sized page (390x844) of its own."""
+    page = new_page(browser, PHONE)
+    yield page
+    page.context.close()
+
+
+def test_the_question_box_is_on_the_first_screen_and_the_filters_in_a_drawer(
+    phone: Any, rag_serve: str
+) -> None:
+    open_workspace(phone, rag_serve)
+    phone.wait_for_function("() => !document.querySelector('#filters-drawer > .label-wrap.open')")
+    box = phone.locator("#question").bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"], f"the question box ends at {box['y'] + box['height']}"
+    chat, sources = phone.locator("#chat").bounding_box(), phone.locator("#sources-drawer").bounding_box()
+    filters = phone.locator("#filters-drawer").bounding_box()
+    assert chat["y"] < box["y"] < sources["y"] < filters["y"], "chat and question first, then the drawers"
+    assert phone.evaluate("window.scrollY") == 0
+    assert not drawer_open(phone, "filters") and not drawer_open(phone, "conversations")
+    assert not phone.locator("#outlets").is_visible()
+    phone.locator("#filters-drawer > button.label-wrap").click()  # the filters are a tap away
+    phone.locator("#outlets input").wait_for(state="visible")
+    phone.locator("#filters-drawer > button.label-wrap").click()
+    phone.locator("#outlets input").wait_for(state="hidden")
+
+
+def test_a_long_answer_keeps_its_first_line_and_citations_scroll_only_the_panel(
+    phone: Any, rag_serve: str, artifacts: Path
+) -> None:
+    open_workspace(phone, rag_serve)
+    ask(phone, IQDEX)
+    ask(phone, LONG)
+    where = phone.evaluate(FIRST_LINE)
+    top, bottom = where["view"]
+    assert where["answer"][1] - where["answer"][0] > bottom - top, f"a long answer: {where}"
+    assert top <= where["answer"][0] and where["answer"][0] + 40 <= bottom, f"its first line shows: {where}"
+    assert phone.evaluate("window.scrollY") == 0
+    screenshot(phone, artifacts, "workspace-phone.png", "screenshot-phone.png")
+
+    # With the sources drawer closed, a citation opens it and scrolls only the panel to its sentence.
+    phone.locator("#sources-drawer > button.label-wrap").click()
+    phone.locator("#sources .sources-scroll").wait_for(state="hidden")
+    panel = phone.locator("#sources .sources-scroll")
+    link = phone.locator('#chat [data-testid="bot"]').last.locator("a.cite-ref").last
+    before = phone.evaluate("window.scrollY")
+    link.evaluate("a => a.click()")  # as a tap: no scrolling by the test itself
+    phone.wait_for_function("() => document.querySelector('#sources .sources-scroll').scrollTop > 0")
+    style = panel.evaluate("p => [getComputedStyle(p).overflowY, p.scrollHeight, p.clientHeight]")
+    assert style[0] == "auto" and style[1] > style[2], f"the panel scrolls on its own: {style}"
+    after = phone.evaluate(SCROLLS)
+    assert after["window"] == before and after["containers"] == [], after
+    mark = phone.locator("#sources .cite-card.selected .cited.selected mark").first.bounding_box()
+    assert after["panelRect"][0] <= mark["y"] and mark["y"] + mark["height"] <= after["panelRect"][1] + 1
 
 
 def test_library_upload_search_delete_and_undo(page: Any, rag_serve: str, tmp_path: Path) -> None:

@@ -79,6 +79,7 @@ def check_exact(assistant: Assistant, answer_citations: list) -> None:  # type: 
         assert assistant.article(c.article_id).text[c.start : c.end] == c.quote
 
 
+@pytest.mark.slow
 def test_stream_yields_deltas_then_the_verified_answer(assistant: Assistant) -> None:
     events = list(assistant.stream(IQDEX))
     assert all(isinstance(e, StreamEvent) for e in events)
@@ -157,6 +158,7 @@ def test_llamacpp_without_the_extra_is_a_config_error(settings: Settings) -> Non
         Assistant.from_settings(settings, answer_backend="llamacpp")
 
 
+@pytest.mark.slow
 def test_unreachable_llm_is_one_clear_error_in_the_api_and_the_cli(small_store: Path) -> None:
     import subprocess
     import sys

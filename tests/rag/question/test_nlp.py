@@ -50,6 +50,7 @@ def test_explosions_package_is_preferred_and_its_version_checked(
         nlp.model_dir("en_core_web_sm")
 
 
+@pytest.mark.slow
 def test_one_load_per_process_from_many_threads() -> None:
     script = """
 import threading, spacy

@@ -20,6 +20,8 @@ from rag.types import ArticleMeta, Chunk, Filters, Hit
 from store.embeddings import Vectors
 from tests.conftest import CORPUS, DATA_DIR, require
 
+pytestmark = pytest.mark.slow  # a store of corpus articles
+
 CNBC = "Cnbc | World Business News Leader"
 OUTLETS = (CNBC, "TechCrunch", "Sporting News", "The Verge", "The Independent - Life and Style")
 
