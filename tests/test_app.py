@@ -23,7 +23,7 @@ from rag.errors import ConfigError
 from rag.settings import Settings, load_settings
 from store.ingest_lock import IngestLock
 from tests.conftest import IQDEX
-from tests.servers import free_port, wait_until_up
+from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.slow  # serves the app (`rag serve` processes)
 
@@ -193,22 +193,9 @@ def served(root: Path, *args: str, holding: ExitStack | None = None) -> Iterator
         holding.enter_context(IngestLock(store).held())
     port = free_port()
     log_path = root / f"serve-{port}.log"
-    with log_path.open("wb") as log:
-        command = rag_command("serve", "--port", str(port), *args)
-        proc = subprocess.Popen(command, cwd=REPO, env=serve_env(root), stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            try:
-                wait_until_up(f"{base}/api/health", 180, proc)
-            except (RuntimeError, TimeoutError) as exc:
-                raise RuntimeError(f"rag serve failed: {exc}\n{log_path.read_text()[-3000:]}") from exc
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    command = rag_command("serve", "--port", str(port), *args)
+    with serving(command, port, REPO, serve_env(root), log_path) as base:
+        yield base
 
 
 def startup_jobs(base: str) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from tests.servers import free_port, wait_until_up
+from tests.servers import free_port, serving, wait_until_up
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -67,22 +67,8 @@ def rag_serve(seeded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     rag = Path(sys.executable).with_name("rag")
     command = [str(rag)] if rag.exists() else [sys.executable, "-m", "rag.cli"]
     command += ["serve", "--store", str(store), "--port", str(port)]
-    log_path = root / "serve.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            try:
-                wait_healthy(base, 180, proc)
-            except (RuntimeError, TimeoutError) as exc:
-                raise RuntimeError(f"rag serve failed: {exc}\n{log_path.read_text()[-3000:]}") from exc
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with serving(command, port, REPO, env, root / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
