@@ -67,7 +67,7 @@ def answer_updates(
         return
     turn = len(panels) + 1
     reply = {"role": "assistant", "content": render.answer_markdown(answer, turn)}
-    panels = [*panels, render.sources_turn_html(answer, turn, lookup)]
+    panels = [*panels, render.sources_turn_html(answer, turn, lookup, service.article_reporters(assistant))]
     history = [
         *history,
         {"role": "user", "content": question},

@@ -18,6 +18,12 @@ CSS = f"""
 #sources .turn {{ display: none; }}
 #sources .turn.current {{ display: block; }}
 #sources .asked {{ font-weight: 600; margin-bottom: 6px; }}
+#sources .turn-nav {{ font-size: 0.85em; margin-bottom: 6px; }}
+#sources .turn-link {{ border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 0 6px;
+  margin: 0 2px; background: none; cursor: pointer; }}
+#sources .turn-link.current {{ border-color: var(--color-accent); color: var(--color-accent);
+  font-weight: 600; }}
+#sources .also {{ font-size: 0.85em; color: var(--body-text-color-subdued); }}
 #sources .filters-used, #sources .timings {{ font-size: 0.8em; color: var(--body-text-color-subdued); }}
 #sources .timings summary {{ cursor: pointer; }}
 #sources .cite-card {{ border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
@@ -78,7 +84,7 @@ JS = """
     if (!target) return;
     const card = target.closest('.cite-card') || target;
     const turn = card.closest('.turn');
-    document.querySelectorAll('#sources .turn').forEach((t) => t.classList.toggle('current', t === turn));
+    if (turn) showTurn(turn.dataset.turn);
     document.querySelectorAll('#sources .selected').forEach((c) => c.classList.remove('selected'));
     card.classList.add('selected');
     const n = target.getAttribute('data-n');
@@ -93,6 +99,14 @@ JS = """
     if (bottom - top > panel.clientHeight) top = offset(mark, panel) - 40;
     panel.scrollTop = Math.max(0, top);
   };
+  const showTurn = (k) => {
+    const mark = (e) => e.classList.toggle('current', e.dataset.turn === k);
+    document.querySelectorAll('#sources .turn, #sources .turn-link').forEach(mark);
+  };
+  document.addEventListener('click', (event) => {
+    const pick = event.target.closest ? event.target.closest('#sources .turn-link') : null;
+    if (pick) showTurn(pick.dataset.turn);
+  });
   document.addEventListener('click', (event) => {
     const link = event.target.closest ? event.target.closest('a.cite-ref') : null;
     if (!link) return;

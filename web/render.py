@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rag.types import Answer, Article, ArticleMeta, Citation, Filters
+from rag.types import Answer, Article, ArticleMeta, Citation, Filters, Reporter
 from web import excerpts
 from web.excerpts import HIDDEN, PASSAGE_CONTEXT, citation_passage
 
@@ -78,7 +78,12 @@ def _meta_line(source: str, published_at: str, url: str) -> str:
     return " · ".join(parts)
 
 
-def sources_turn_html(answer: Answer, turn: int, article_text: Callable[[str], str | None]) -> str:
+def sources_turn_html(
+    answer: Answer,
+    turn: int,
+    article_text: Callable[[str], str | None],
+    reporters: Callable[[str], Sequence[Reporter]] | None = None,
+) -> str:
     """The sources panel for one answer: a card per cited article, each cited sentence marked with its
     number inside a short excerpt (the rest behind "show more"); the timings behind "details"."""
     parts = [f'<div class="turn current" data-turn="{turn}">']
@@ -93,7 +98,7 @@ def sources_turn_html(answer: Answer, turn: int, article_text: Callable[[str], s
             parts.append(" Closest articles:<ul>" + "".join(closest) + "</ul>")
         parts.append("</div>")
     for cited in by_article(answer.citations):
-        parts.append(card_html(cited, answer, turn, article_text))
+        parts.append(card_html(cited, answer, turn, article_text, reporters))
     if answer.unsupported:
         items = "".join(f"<li>{html.escape(s)}</li>" for s in answer.unsupported)
         parts.append(f'<div class="unsupported-list">Not supported by any source:<ul>{items}</ul></div>')
@@ -113,9 +118,14 @@ def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
 
 
 def card_html(
-    cited: Sequence[Citation], answer: Answer, turn: int, article_text: Callable[[str], str | None]
+    cited: Sequence[Citation],
+    answer: Answer,
+    turn: int,
+    article_text: Callable[[str], str | None],
+    reporters: Callable[[str], Sequence[Reporter]] | None = None,
 ) -> str:
-    """One article's card: its citation numbers, title, outlet, date and link, and the excerpt."""
+    """One article's card: its citation numbers, title, outlet, date and link, the outlets that carried
+    a near-copy of it (found at ingest: corroboration, not another source), and the excerpt."""
     first = cited[0]
     numbers = "".join(f'<span class="cite-n">[{c.n}]</span>' for c in cited)
     flags = "".join(f' <span class="flag">[{c.n}] not supported</span>' for c in cited if not c.supported)
@@ -124,8 +134,20 @@ def card_html(
         f'<div class="cite-card" id="card-{turn}-{first.n}" data-n="{ns}">'
         f'<div class="cite-title">{numbers} {html.escape(first.title)}{flags}</div>'
         f'<div class="cite-meta">{_meta_line(first.source, first.published_at, first.url)}</div>'
+        f"{_also_reported(reporters(first.article_id) if reporters and first.article_id else ())}"
         f'<div class="passage">{_card_passage(cited, answer, turn, article_text)}</div></div>'
     )
+
+
+def _also_reported(others: Sequence[Reporter]) -> str:
+    if not others:
+        return ""
+    names = ", ".join(
+        html.escape(r.source or "another outlet")
+        + (f" ({html.escape(r.published_at[:10])})" if r.published_at else "")
+        for r in others
+    )
+    return f'<div class="also">Also reported by {names}</div>'
 
 
 def _card_passage(
@@ -221,14 +243,25 @@ def input_error_html(message: str) -> str:
 
 
 def sources_panel(turns: Sequence[str]) -> str:
-    """All answers' source sections in the panel's own scroll area, only the newest shown (older ones
-    appear when their [n] is clicked)."""
+    """All answers' source sections in the panel's own scroll area, only the newest shown; older ones
+    appear when their [n] or their "Q1" button is clicked ("Sources for Q1 Q2 Q3 of 3")."""
     if not turns:
         body = '<div class="sources-empty">Sources of the answer appear here; click a [n] marker.</div>'
     else:
         older = [t.replace('class="turn current"', 'class="turn"', 1) for t in turns[:-1]]
-        body = "".join([*older, turns[-1]])
+        body = _turn_nav(len(turns)) + "".join([*older, turns[-1]])
     return f'<div class="sources-scroll">{body}</div>'
+
+
+def _turn_nav(count: int) -> str:
+    """Buttons for every answer's sources (the newest selected), when there are several."""
+    if count < 2:
+        return ""
+    buttons = "".join(
+        f'<button type="button" class="turn-link{" current" * (k == count)}" data-turn="{k}">Q{k}</button>'
+        for k in range(1, count + 1)
+    )
+    return f'<div class="turn-nav">Sources for {buttons} of {count}</div>'
 
 
 ARTICLE_COLUMNS = ["id", "title", "outlet", "date", "chunks"]  # the HTTP API's rows

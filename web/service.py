@@ -24,7 +24,7 @@ from typing import IO, Any
 from rag.assistant import Assistant
 from rag.errors import InputError
 from rag.jobs import JobInput
-from rag.types import Answer, Article, Filters
+from rag.types import Answer, Article, Filters, Reporter
 from web import words
 from web.render import markdown_literal
 
@@ -285,5 +285,15 @@ def article_text(assistant: Assistant) -> Callable[[str], str | None]:
     def lookup(article_id: str) -> str | None:
         found = assistant.article_store.get(article_id)
         return found.text if found else None
+
+    return lookup
+
+
+def article_reporters(assistant: Assistant) -> Callable[[str], list[Reporter]]:
+    """A lookup of the outlets that carried a near-copy of an article (found at ingest), by id."""
+
+    def lookup(article_id: str) -> list[Reporter]:
+        found = assistant.article_store.get(article_id)
+        return list(found.also_reported_by) if found else []
 
     return lookup

@@ -66,6 +66,11 @@ def test_the_trash_icon_and_new_conversation_both_start_over(page: Any, rag_serv
     ask(page, IQDEX)
     ask(page, FOLLOW_UP)
     assert asked_as(page) == "Q2: When did IQDEX take place?"
+    # the first answer's sources are a click away in the panel ("Sources for Q1 Q2 of 2")
+    page.locator('#sources .turn-link[data-turn="1"]').click()
+    assert asked_as(page) == f"Q1: {IQDEX}"
+    page.locator('#sources .turn-link[data-turn="2"]').click()
+    assert asked_as(page) == "Q2: When did IQDEX take place?"
     # The chat's own trash icon: the follow-up is asked on its own, not rewritten from IQDEX.
     start_over(page, '#chat button[aria-label="Clear"]')
     ask(page, FOLLOW_UP)

@@ -11,7 +11,7 @@ import pytest
 
 from rag.errors import InputError
 from rag.settings import load_settings
-from rag.types import Answer, Article, Citation, Filters
+from rag.types import Answer, Article, Citation, Filters, Reporter
 from web import assets, filters, render, service, words
 
 SENTENCES = [
@@ -199,3 +199,30 @@ def test_ingest_results_name_files_never_server_paths(tmp_path: Path) -> None:
     assert "Added 1" in shown and "failed 2" in shown
     assert "empty&#46;md&#58; the file is empty" in shown and "report&#46;pdf" in shown
     assert "uploads" not in shown and "0f3a" not in shown  # the path went, not just its slashes
+
+
+def test_a_near_copy_found_at_ingest_is_shown_as_corroboration_escaped() -> None:
+    answer = Answer(question="Q?", text="x", citations=[cite(1, SENTENCES[2])])
+    others = {"a1": [Reporter("<b>Wire</b>", "", "2025-04-24"), Reporter("Daily")]}
+    html = render.sources_turn_html(answer, 1, lambda _: TEXT, lambda article_id: others.get(article_id, []))
+    assert '<div class="also">Also reported by &lt;b&gt;Wire&lt;/b&gt; (2025-04-24), Daily</div>' in html
+    assert 'class="also"' not in render.sources_turn_html(answer, 1, lambda _: TEXT, lambda _: [])
+
+
+def test_every_answers_sources_stay_reachable_from_the_panel() -> None:
+    turns = [
+        render.sources_turn_html(
+            Answer(question=f"Question {k}?", text="x", citations=[cite(1, SENTENCES[k])]), k, lambda _: TEXT
+        )
+        for k in (1, 2, 3)
+    ]
+    panel = render.sources_panel(turns)
+    assert re.findall(r'class="turn-link( current)?" data-turn="(\d)"', panel) == [
+        ("", "1"),
+        ("", "2"),
+        (" current", "3"),
+    ]
+    assert "Q1: Question 1?" in panel and "Q3: Question 3?" in panel and " of 3</div>" in panel
+    assert panel.count('class="turn current"') == 1  # the newest is shown, the others a click away
+    assert "turn-link" not in render.sources_panel(turns[:1])  # one answer needs no navigation
+    assert "showTurn" in assets.JS  # the buttons switch turns in the page
