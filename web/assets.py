@@ -23,6 +23,9 @@ CSS = f"""
   margin: 0 2px; background: none; cursor: pointer; }}
 #sources .turn-link.current {{ border-color: var(--color-accent); color: var(--color-accent);
   font-weight: 600; }}
+#sources details.article summary {{ cursor: pointer; font-size: 0.85em; color: var(--color-accent); }}
+#sources details.article .whole {{ border-top: 1px dashed var(--border-color-primary); margin-top: 4px;
+  padding-top: 4px; }}
 #sources .also {{ font-size: 0.85em; color: var(--body-text-color-subdued); }}
 #sources .filters-used, #sources .timings {{ font-size: 0.8em; color: var(--body-text-color-subdued); }}
 #sources .timings summary {{ cursor: pointer; }}

@@ -170,6 +170,12 @@ def _card_passage(
                 '<details class="more"><summary><span class="show">show more</span>'
                 f'<span class="hide">show less</span></summary><div class="full">{full}</div></details>'
             )
+        if [(0, len(text))] != wide:  # the whole clean text, every cited sentence highlighted
+            whole = excerpts.ranges_html(text, [(0, len(text))], marks, hidden, None, HIDDEN)
+            parts.append(
+                '<details class="article"><summary>open article</summary>'
+                f'<div class="whole">{whole}</div></details>'
+            )
     for c in cited:
         if any(c is e for e in exact):
             continue

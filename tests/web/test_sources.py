@@ -226,3 +226,16 @@ def test_every_answers_sources_stay_reachable_from_the_panel() -> None:
     assert panel.count('class="turn current"') == 1  # the newest is shown, the others a click away
     assert "turn-link" not in render.sources_panel(turns[:1])  # one answer needs no navigation
     assert "showTurn" in assets.JS  # the buttons switch turns in the page
+
+
+def test_open_article_shows_the_whole_clean_text_with_every_highlight() -> None:
+    filler = [f"Filler sentence number {i} adds length to the article." for i in range(40)]
+    text = " ".join([*SENTENCES, *filler])
+    html = turn_html([cite(1, SENTENCES[2], text=text), cite(3, filler[-1], text=text)], text=text)
+    whole = html[html.index('<details class="article">') :]
+    assert "open article" in whole
+    for sentence in [*SENTENCES, *filler]:  # every sentence, not just the windows around the citations
+        assert sentence in whole
+    assert whole.count("<mark>") == 2  # both cited sentences highlighted in the whole text
+    # a short article shown whole behind "show more" needs no second copy
+    assert '<details class="article">' not in turn_html([cite(1, SENTENCES[2])])
