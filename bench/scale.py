@@ -43,6 +43,7 @@ from rag.offline import configure  # noqa: E402
 from rag.retrieval.factory import build_retriever, open_lexical_index  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 from rag.text import stopwords  # noqa: E402
+from rag.types import Filters  # noqa: E402
 from store.articles import ArticleStore  # noqa: E402
 from store.cache import EmbeddingCache, SentenceVectors  # noqa: E402
 from store.doctor import StoreFiles  # noqa: E402
@@ -140,29 +141,35 @@ class ScaleRun:
         rebuild = time.perf_counter() - started
         self.phase = "timing questions"
         first, _ = util.timed(self.retriever.retrieve, questions[0][0], 10)
-        for text, _ in questions[1:4]:
+        for text, _, _ in questions[1:4]:
             self.retriever.retrieve(text, 10)
-        ms: dict[str, list[float]] = {"query": [], "dense": [], "bm25": []}
+        ms: dict[str, list[float]] = {n: [] for n in ("query", "dense", "bm25", "query_outlet")}
+        ms |= {"dense_outlet": [], "bm25_outlet": []}  # the searches restricted to the outlet named
         found = dict.fromkeys(ms, 0)  # questions whose source article is in the top 10
         stop, k = stopwords(), self.settings.candidates
-        for text, article_id in questions[4 : 4 + self.queries]:
-            vector = self.embedder.embed_query(text)
-            for name, (took, hits) in {
+        for text, article_id, outlet in questions[4 : 4 + self.queries]:
+            vector, only = self.embedder.embed_query(text), Filters(sources=[outlet])
+            timings = {
                 "query": util.timed(self.retriever.retrieve, text, 10),
                 "dense": util.timed(self.vectors.query, vector, k),
                 "bm25": util.timed(self.lexical.search, text, k, None, stop),
-            }.items():
+            }
+            if outlet:
+                timings["query_outlet"] = timings["query"]
+                timings["dense_outlet"] = util.timed(self.vectors.query, vector, k, only)
+                timings["bm25_outlet"] = util.timed(self.lexical.search, text, k, only, stop)
+            for name, (took, hits) in timings.items():
                 ms[name].append(took)
                 found[name] += any(h.chunk.article_id == article_id for h in hits[:10])
         steady = {
             "bm25s_rebuild_s": round(rebuild, 2),
             "first_query_ms": round(first, 1),
             **{key: v for name, values in ms.items() for key, v in util.quantiles(name, values).items()},
-            **{f"{name}_found_at_10": round(c / max(1, self.queries), 3) for name, c in found.items()},
+            **{f"{name}_found_at_10": round(found[name] / max(1, len(ms[name])), 3) for name in ms},
         }
         return {**steady, **self.add_one(n, questions[-5:])}
 
-    def add_one(self, n: int, during: list[tuple[str, str]]) -> Row:
+    def add_one(self, n: int, during: list[tuple[str, str, str]]) -> Row:
         """Write article ``n``, ask about it, ask ``during`` questions, then wait for bm25s to be current
         (``memory()`` waits for a rebuild running in the background, or builds if none does)."""
         self.phase = "adding one article"
@@ -170,7 +177,7 @@ class ScaleRun:
         write, _ = util.timed(self.write, [self.corpus.article(n)])
         first, hits = util.timed(self.retriever.retrieve, self.corpus.question(0, n, about=n)[0], 10)
         found = any(h.chunk.article_id == self.corpus.article(n)[0].id for h in hits)
-        after = [util.timed(self.retriever.retrieve, text, 10)[0] for text, _ in during]
+        after = [util.timed(self.retriever.retrieve, text, 10)[0] for text, _, _ in during]
         self.lexical.memory()
         current = time.perf_counter() - written
         return {

@@ -121,18 +121,18 @@ class Corpus:
         unit: Floats = (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
         return unit
 
-    def question(self, i: int, articles: int, about: int | None = None) -> tuple[str, str]:
-        """Question ``i`` about one of the first ``articles`` articles (or article ``about``), and that
-        article's id: four words of one of its chunks, for every third its outlet too."""
+    def question(self, i: int, articles: int, about: int | None = None) -> tuple[str, str, str]:
+        """Question ``i`` about one of the first ``articles`` articles (or article ``about``), that
+        article's id, and the outlet the question names: four words of one of its chunks, and for
+        every third question its outlet ("" for the others)."""
         rng = np.random.default_rng([18, i])
         article, chunks, _ = self.article(int(rng.integers(0, articles)) if about is None else about)
         words = chunks[int(rng.integers(0, len(chunks)))].text.lower().rstrip(".").split()
         picked = [w.strip(".") for w in rng.choice(words, 4, replace=False)]
         if i % 3 == 0:
             text = f"What did {article.source} report about {', '.join(picked[:3])} and {picked[3]}?"
-        else:
-            text = f"What is known about {', '.join(picked[:3])} and {picked[3]}?"
-        return text, article.id
+            return text, article.id, article.source
+        return f"What is known about {', '.join(picked[:3])} and {picked[3]}?", article.id, ""
 
 
 class BagOfWordsEmbedder:

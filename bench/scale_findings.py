@@ -190,44 +190,53 @@ def crossing(rows: list[Row], limit: Limit) -> tuple[float, bool, Row | None]:
     return high, False, last
 
 
+def _pair(r: Row, name: str) -> str:
+    return f"{_f(r.get(name + '_p50_ms'), 1)} / {_f(r.get(name + '_p95_ms'), 1)}"
+
+
+def _size(r: Row) -> str:
+    size = _f(r["chunks"]) + (f" (stopped; target {_f(r['size'])})" if r.get("stopped") else "")
+    size += f" (aborted: {r['aborted']})" if r.get("aborted") else ""
+    if first := r.get("earlier"):
+        size += (
+            f" (measured again; the first time, at load {first['load_average'][0]}: query p50 / p95 "
+            f"{_f(first['query_p50_ms'])} / {_f(first['query_p95_ms'])} ms, bm25s build "
+            f"{_f(first['bm25s_rebuild_s'], 1)} s, first question after a write "
+            f"{_f(first['add_searchable_ms'])} ms)"
+        )
+    return size
+
+
 def table(rows: list[Row]) -> list[str]:
+    """Two tables: growth and questions; one more article and the resources."""
     base = next((r for r in rows if "query_p95_ms" in r), None)
     lines = [
-        "| chunks | ingest chunks/s | ingest s: Chroma / lexical / articles | bm25s rebuild s "
-        "| query p50 / p95 ms | p95 vs first | dense p50 / p95 ms | BM25 p50 / p95 ms "
-        "| add article: write ms / first question ms / next p50 ms / bm25s current s | RSS / peak MB "
-        "| server RSS MB | disk MB | found@10: query / dense / BM25 | load | lexical code |",
-        "|" + " ---: |" * 15,
+        "| chunks | ingest chunks/s | ingest s: Chroma / lexical / articles | bm25s build s "
+        "| query p50 / p95 ms | p95 vs first | naming an outlet: query p50 / p95 ms | dense p50 / p95 ms "
+        "| dense, outlet filter | BM25 p50 / p95 ms | BM25, outlet filter | found@10: query / dense / BM25 "
+        "| load |",
+        "|" + " ---: |" * 13,
     ]
     for r in rows:
-        size = _f(r["chunks"]) + (f" (stopped; target {_f(r['size'])})" if r.get("stopped") else "")
-        size += f" (aborted: {r['aborted']})" if r.get("aborted") else ""
-        if first := r.get("earlier"):
-            size += (
-                f" (measured again; the first time, at load {first['load_average'][0]}: query p50 / p95 "
-                f"{_f(first['query_p50_ms'])} / {_f(first['query_p95_ms'])} ms, bm25s rebuild "
-                f"{_f(first['bm25s_rebuild_s'], 1)} s, searchable after {_f(first['add_searchable_ms'])} ms)"
-            )
         split = " / ".join(_f(v, 1) for v in r.get("ingest_split_s", {}).values()) or "-"
-        cells = [size, _f(r["ingest_rate"]), split]
-        if "query_p95_ms" in r:
-            ratio = r["query_p95_ms"] / base["query_p95_ms"] if base and base["query_p95_ms"] else None
-            cells += [
-                _f(r["bm25s_rebuild_s"], 2),
-                f"{_f(r['query_p50_ms'], 1)} / {_f(r['query_p95_ms'], 1)}",
-                f"{_f(ratio, 2)}x",
-                f"{_f(r['dense_p50_ms'], 1)} / {_f(r['dense_p95_ms'], 1)}",
-                f"{_f(r['bm25_p50_ms'], 1)} / {_f(r['bm25_p95_ms'], 1)}",
-                f"{_f(r['add_write_ms'], 1)} / {_f(r['add_searchable_ms'], 1)}"
-                + {True: " (found)", False: " (not found)"}.get(r.get("add_found"), "")  # type: ignore[arg-type]
-                + f" / {_f(r.get('add_then_p50_ms'), 1)} / {_f(r.get('add_bm25s_current_s'), 1)}",
-            ]
-        else:
-            cells += ["-"] * 6
-        cells += [f"{_f(r['rss_mb'])} / {_f(r['rss_peak_mb'])}", _f(r.get("server_rss_mb")), _f(r["disk_mb"])]
-        found = [_f(r.get(f"{name}_found_at_10"), 2) for name in ("query", "dense", "bm25")]
-        cells += [" / ".join(found), _f(r.get("load_average", [None])[0], 1), r.get("lexical_version", "-")]
+        ratio = r["query_p95_ms"] / base["query_p95_ms"] if base and r.get("query_p95_ms") else None
+        found = " / ".join(_f(r.get(f"{name}_found_at_10"), 2) for name in ("query", "dense", "bm25"))
+        cells = [_size(r), _f(r["ingest_rate"]), split, _f(r.get("bm25s_rebuild_s"), 1), _pair(r, "query")]
+        cells += [f"{_f(ratio, 2)}x", _pair(r, "query_outlet"), _pair(r, "dense"), _pair(r, "dense_outlet")]
+        cells += [_pair(r, "bm25"), _pair(r, "bm25_outlet"), found, _f(r.get("load_average", [None])[0], 1)]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| chunks | add article: write ms | first question about it ms | next 5 questions p50 ms "
+        "| bm25s current after s | RSS / peak MB | server RSS MB | disk MB | lexical code |",
+        "|" + " ---: |" * 9,
+    ]
+    for r in rows:
+        found = {True: " (found)", False: " (not found)"}.get(r.get("add_found"), "")  # type: ignore[arg-type]
+        cells = [_f(r["chunks"]), _f(r.get("add_write_ms"), 1), _f(r.get("add_searchable_ms"), 1) + found]
+        cells += [_f(r.get("add_then_p50_ms"), 1), _f(r.get("add_bm25s_current_s"), 1)]
+        cells += [f"{_f(r['rss_mb'])} / {_f(r['rss_peak_mb'])}", _f(r.get("server_rss_mb")), _f(r["disk_mb"])]
+        lines.append("| " + " | ".join([*cells, r.get("lexical_version", "-")]) + " |")
     return lines
 
 
