@@ -280,6 +280,7 @@ def main() -> int:
         "--also", type=Path, nargs="*", default=[], help="workdirs whose other rows to report"
     )
     parser.add_argument("--again", action="store_true", help="measure sizes the store is still at again")
+    parser.add_argument("--note", help="a line the report shows (kept in WORKDIR's results)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.one:
@@ -288,6 +289,8 @@ def main() -> int:
             args.one, args.sizes, args.workdir, args.queries, args.deadline, args.out, free_mb, args.again
         )
         return 0
+    if args.note:
+        util.add_note(args.workdir, args.note)
     if args.report:
         args.out.write_text(markdown(util.load_state(args.workdir, *args.also), args.sizes))
         return 0

@@ -45,6 +45,7 @@ def load_state(workdir: Path, *also: Path) -> dict[str, Any]:
         more = load_state(other)
         state["rows"] = more["rows"] | state["rows"]
         state["commands"] += [f"{c} --workdir {other}" for c in more["commands"] if "--workdir" not in c]
+        state["notes"] = state.get("notes", []) + more.get("notes", [])
     return state
 
 
@@ -53,6 +54,12 @@ def save_row(workdir: Path, row: Row) -> None:
     state["rows"][f"{row['backend']}:{row['size']}"] = row
     (workdir / "state.tmp").write_text(json.dumps(state, indent=1))
     (workdir / "state.tmp").replace(workdir / "state.json")
+
+
+def add_note(workdir: Path, note: str) -> None:
+    state = load_state(workdir)
+    state["notes"] = [*state.get("notes", []), note]
+    (workdir / "state.json").write_text(json.dumps(state, indent=1))
 
 
 def merge(row: Row, before: Row | None) -> Row:
