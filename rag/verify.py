@@ -115,6 +115,7 @@ class SupportScorer:
     def __init__(self, embedder: Embedder, dense_weight: float = 0.5) -> None:
         self.embedder = embedder
         self.dense_weight = dense_weight
+        self.shared = SentenceScorer(dense_weight)
 
     def scores(
         self, claim: str, evidence: Sequence[Evidence], vectors: np.ndarray | None = None
@@ -138,8 +139,8 @@ class SupportScorer:
         """Lexical, number/name and dense evidence folded into one score."""
         if _quotes(claim, sentence):
             return 1.0
-        shared = SentenceScorer(self.dense_weight)  # the shared sentence score, then the penalties below
-        score = float(shared.scores(claim, sentence_words([sentence]), np.array([dense]))[0])
+        # the shared sentence score, then the penalties below
+        score = float(self.shared.scores(claim, sentence_words([sentence]), np.array([dense]))[0])
         missing_numbers = numbers(claim) - numbers(sentence)
         claim_names = names(claim)
         missing_names = claim_names - set(re.findall(r"[a-z0-9'’\-]+", sentence.lower()))
