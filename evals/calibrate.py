@@ -27,6 +27,8 @@ from typing import Any
 
 from evals.datasets import Query, load_queries
 from evals.nearmiss import CACHE, CORPUS_FILE, STORE_KINDS, load_nearmiss, store_corpus
+from evals.scoring import ask
+from evals.stores import open_store
 from rag.answer.answerability import FEATURES, MODEL_FILE, SIGNS
 from rag.settings import Settings, load_settings
 
@@ -47,9 +49,6 @@ DEV_QUERIES = Path("multihop_rag") / "dev_queries.json"
 
 def collect(settings: Settings, dev_limit: int | None = None) -> list[dict[str, Any]]:
     """One row per calibration question: group, id, label and the chain's signals."""
-    from evals.runner import ask
-    from evals.stores import open_store
-
     rows: list[dict[str, Any]] = []
     nearmiss = load_nearmiss()
     for kind in STORE_KINDS:
@@ -239,7 +238,7 @@ def yes_no_table(rows: Sequence[dict[str, Any]]) -> str:
         'None tells a false claim from a true one, so rag/answer/verdict.py never says "No" from them.',
         "",
         'A "Yes" needs every part supported (`YES_SUPPORT` in rag/answer/verdict.py); the weakest part\'s',
-        "support against the share of yes-gold questions among those it would call \"Yes\":",
+        'support against the share of yes-gold questions among those it would call "Yes":',
         "",
         "| part support >= | questions called Yes | of them yes-gold (precision) | yes-gold called Yes |",
         "| --- | --- | --- | --- |",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from evals.report import ANSWER_KEYS
+from evals.scoring import ANSWER_KEYS
 
 RETRIEVAL_ROWS = ("hits@4", "hits@10", "anyhit@4", "anyhit@10", "mrr@10", "map@10", "n")
 ANSWER_ROWS = (*ANSWER_KEYS, "n")

@@ -36,7 +36,10 @@ from typing import Any
 
 from evals.answer_metrics import lenient_correct
 from evals.datasets import Query
+from evals.markdown import fmt
 from evals.metrics import percentile, ratio
+from evals.scoring import ask
+from evals.stores import open_store
 from rag.errors import InputError
 from rag.settings import Settings, load_settings
 
@@ -222,9 +225,6 @@ def measure(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Build or reuse the ``kind`` store under ``cache/<kind>``, ask its questions, return the report."""
-    from evals.runner import ask
-    from evals.stores import open_store
-
     if kind not in STORE_KINDS:
         raise InputError(f"store kind {kind!r} is not one of {list(STORE_KINDS)}")
     asked = [q for q in questions if q.store == kind]
@@ -270,8 +270,6 @@ def measure(
 
 def format_summary(report: dict[str, Any]) -> str:
     """One Markdown table row set for a report (what the command prints)."""
-    from evals.markdown import fmt
-
     rows = [
         ("answerable rate (gold answer in answer or quotes)", fmt(report["answerable_rate"])),
         ("answered at all (answerable, not abstained)", fmt(report["answered_rate"])),

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evals.runner import QuestionResult
+    from evals.scoring import QuestionResult
 
 BAR_METRICS = (
     ("retrieval", "hits@10"),

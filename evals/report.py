@@ -23,25 +23,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evals.markdown import format_report
 from evals.metrics import aggregate_retrieval, mean, percentile, ratio
+from evals.plots import write_plots
+from evals.scoring import QuestionResult
 from rag.settings import Settings
 
 if TYPE_CHECKING:
-    from evals.runner import QuestionResult
     from evals.stores import StoreInfo
 
-ANSWER_KEYS = (
-    "accuracy_lenient",
-    "accuracy_strict",
-    "lead_entity_rate",
-    "yes_accuracy",
-    "no_accuracy",
-    "yes_no_balanced",
-    "abstention_recall",
-    "false_abstention_rate",
-    "citation_precision",
-    "evidence_coverage",
-)
 _PACKAGES = ("osint-rag", "torch", "sentence-transformers", "transformers", "chromadb", "tiktoken", "numpy")
 _SECRET_SETTINGS = {"llm_api_key", "api_keys", "ui_users"}
 
@@ -154,8 +144,6 @@ def write_report(
     report: dict[str, Any], results: Sequence[QuestionResult], out: Path, plots: bool = True
 ) -> list[Path]:
     """Write report.json, report.md, questions.jsonl and (optionally) the PNG plots into ``out``."""
-    from evals.markdown import format_report
-
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "report.json", out / "report.md", out / "questions.jsonl"]
     written[0].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -164,8 +152,6 @@ def write_report(
         for r in results:
             fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
     if plots:
-        from evals.plots import write_plots
-
         written += write_plots(report, results, out)
     return written
 

@@ -132,7 +132,7 @@ def test_the_lead_is_the_first_sentence_cut_to_forty_words() -> None:
 def test_yes_no_questions_are_scored_per_gold_answer() -> None:
     from evals.answer_metrics import yes_no_gold
     from evals.report import answers_block
-    from evals.runner import QuestionResult
+    from evals.scoring import QuestionResult
 
     assert yes_no_gold("Yes") == "yes" and yes_no_gold("no.") == "no" and yes_no_gold("Baghdad") is None
 

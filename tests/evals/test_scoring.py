@@ -10,7 +10,7 @@ import pytest
 from evals.datasets import GoldFact, Query
 from evals.markdown import format_compare
 from evals.report import answers_block, latency_block, retrieval_block
-from evals.runner import QuestionResult, score_answer
+from evals.scoring import QuestionResult, score_answer
 from rag.types import Answer, ArticleMeta, Chunk, Citation, Hit
 
 FACT_A = "Alpha announced the merger on Monday."
