@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from rag.assistant import Assistant
+from rag.calibration import Calibration
 from rag.settings import Settings, load_settings
 from store.lexical import LexicalIndex
 
@@ -28,8 +31,16 @@ def open_store(path: str) -> tuple[Settings, Assistant, LexicalIndex]:
     """Default settings on the store at ``path``, its assistant, and its lexical index."""
     settings = load_settings(chroma_path=Path(path))
     assistant = Assistant.from_settings(settings)
-    lexical = next(i for i in assistant.ingestor.indexes if isinstance(i, LexicalIndex))
-    return settings, assistant, lexical
+    return settings, assistant, assistant.components.lexical
+
+
+def split_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``values`` (``--set key=value``) split into (settings, calibrated values) by name."""
+    calibrated = set(Calibration.__dataclass_fields__)
+    return (
+        {k: v for k, v in values.items() if k not in calibrated},
+        {k: v for k, v in values.items() if k in calibrated},
+    )
 
 
 def dev_questions(path: str) -> list[str]:

@@ -1,11 +1,11 @@
 """What dense excerpt scoring costs on a fresh store: the first questions embed their articles' sentences.
 
-Excerpts score every sentence of a retrieved article by its cosine to the question as well as by
-words (``RAG_EXCERPT_DENSE_WEIGHT``), so a sentence is embedded the first time any question retrieves
-its article; the vector then stays in the store's embedding cache for good. This script starts from
-no sentence vectors at all (an in-memory memo without the store's cache), asks the first ``--n``
-questions once cold and once warm, and times them against lexical-only excerpts, alternating in one
-process so both see the same load.
+Excerpts score every sentence of a retrieved article by its cosine to the question as well as by words
+(the calibrated ``excerpt_dense_weight``), so a sentence is embedded the first time any question
+retrieves its article; the vector then stays in the store's embedding cache for good. This script
+starts from no sentence vectors at all (an in-memory memo without the store's cache), asks the first
+``--n`` questions once cold and once warm, and times them against lexical-only excerpts, alternating
+in one process so both see the same load.
 
     nice .venv/bin/python bench/excerpt_cold.py --store COPY_OF_STORE --out bench/results/excerpt-cold.md
 """
@@ -32,21 +32,24 @@ def main() -> int:
     args = parser.parse_args()
     settings, assistant, lexical = open_store(args.store)
     cold = SentenceVectors(assistant.embedder)  # no store cache: nothing embedded yet
+    calibration = assistant.calibration
     build = {
         "dense": lambda: build_retriever(
-            settings,
-            assistant.embedder,
-            assistant.vectors,
-            lexical,
-            assistant.article_store,
+            settings=settings,
+            calibration=calibration,
+            embedder=assistant.embedder,
+            vectors=assistant.vectors,
+            lexical=lexical,
+            articles=assistant.article_store,
             sentence_vectors=cold,
         ),
         "lexical": lambda: build_retriever(
-            settings.model_copy(update={"excerpt_dense_weight": 0.0}),
-            assistant.embedder,
-            assistant.vectors,
-            lexical,
-            assistant.article_store,
+            settings=settings,
+            calibration=calibration.with_values(excerpt_dense_weight=0.0),
+            embedder=assistant.embedder,
+            vectors=assistant.vectors,
+            lexical=lexical,
+            articles=assistant.article_store,
         ),
     }
     retrievers = {name: make() for name, make in build.items()}

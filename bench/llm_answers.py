@@ -24,7 +24,7 @@ import time
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import arguments, command, publish
 from rag.answer import AnswerGenerator, Context
 from rag.assistant import Assistant
+from rag.calibration import load_calibration
 from rag.settings import load_settings
 from rag.types import Turn
 
@@ -209,15 +210,16 @@ def main() -> None:
     extractive = Assistant.from_settings(base)
     llm = Assistant.from_settings(
         base,
+        calibration=load_calibration().with_values(
+            context_tokens=args.llm_context_tokens, llm_max_tokens=160
+        ),
         answer_backend="llamacpp",
-        llamacpp_model_path=model,
-        context_tokens=args.llm_context_tokens,
-        llm_max_tokens=160,
+        llm_model=str(model),
     )
     systems: dict[str, tuple[Assistant, Recorder]] = {}
-    for name, assistant in (("extractive", extractive), ("llamacpp + Qwen2.5-Coder-1.5B", llm)):
-        recorder = Recorder(assistant.generator)
-        assistant.generator = recorder  # before the first question builds (and caches) the chain
+    for name, built in (("extractive", extractive), ("llamacpp + Qwen2.5-Coder-1.5B", llm)):
+        recorder = Recorder(built.generator)
+        assistant = Assistant(replace(built.components, generator=recorder))  # its chain drafts with it
         systems[name] = (assistant, recorder)
 
     for assistant, _ in systems.values():  # load the models and warm the caches; not timed

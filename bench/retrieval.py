@@ -9,13 +9,14 @@ ms, after one warm-up question).
         --out evals/results/retrieval-ablation
 
 ``bm25`` ranks with the in-memory bm25s index (the default), ``bm25-fts5`` with SQLite FTS5's
-``bm25()`` over the same rows. The hybrid configurations use the settings' fusion weights (defaults:
-dense 1, BM25 2); ``full`` is the default pipeline (hybrid + question parts per outlet/date + boosts +
-per-article cap + each hit shown as a 256-token excerpt of its article); ``full-window`` grows each
-hit with its neighbouring sentences instead, ``full-chunks`` shows the stored chunks as they are, and
-``full-lexical-excerpts`` picks excerpt sentences by word overlap alone (no sentence embeddings).
-The store is opened read-write (the lexical index is filled from Chroma when missing): pass a copy
-of a shared store. Extra settings for every configuration: ``--set key=value`` (repeatable).
+``bm25()`` over the same rows. Each configuration overrides calibrated values (rag/calibration.json);
+the hybrid configurations use the calibrated fusion weights (dense 1, BM25 2); ``full`` is the default
+pipeline (hybrid + question parts per outlet/date + boosts + per-article cap + each hit shown as a
+256-token excerpt of its article); ``full-window`` grows each hit with its neighbouring sentences
+instead, ``full-chunks`` shows the stored chunks as they are, and ``full-lexical-excerpts`` picks
+excerpt sentences by word overlap alone (no sentence embeddings). The store is opened read-write (the
+lexical index is filled from Chroma when missing): pass a copy of a shared store. Extra settings or
+calibrated values for every configuration: ``--set key=value`` (repeatable).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import split_values  # noqa: E402
 from evals.metrics import RETRIEVAL_KEYS, aggregate_retrieval, percentile, score_retrieval  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
+from rag.calibration import load_calibration  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
 from rag.retrieval.factory import build_retriever  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
@@ -128,35 +131,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated: " + ", ".join(CONFIGS))
     parser.add_argument("--limit", type=int, default=0, help="first N scored questions only (0: all)")
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--set", action="append", default=[], help="extra setting key=value (all configs)")
+    parser.add_argument(
+        "--set", action="append", default=[], help="extra setting or calibrated value key=value (all configs)"
+    )
     parser.add_argument("--out", help="write OUT.json and OUT.md")
     args = parser.parse_args(argv)
 
     extra = {k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)}
-    settings = load_settings(chroma_path=Path(args.store), **extra)
-    assistant = Assistant.from_settings(settings)
-    lexical = next((i for i in assistant.ingestor.indexes if isinstance(i, LexicalIndex)), None)
+    user, calibrated = split_values(extra)
+    settings = load_settings(chroma_path=Path(args.store), **user)
+    calibration = load_calibration().with_values(**calibrated)
+    assistant = Assistant.from_settings(settings, calibration=calibration)
+    lexical = assistant.components.lexical
     questions = load_questions(Path(args.queries))
     if args.limit:
         questions = questions[: args.limit]
     results: dict[str, Any] = {
         "questions": len(questions),
         "k": args.k,
-        "store": f"{assistant.chunk_count()} chunks, chunk_tokens={settings.chunk_tokens}",
+        "store": f"{assistant.chunk_count()} chunks, chunk_tokens={calibration.chunk_tokens}",
         "settings": extra,
         "configs": {},
     }
     for name in args.configs.split(","):
-        config_settings = settings.model_copy(update=CONFIGS[name])
+        config = calibration.with_values(**CONFIGS[name])
         index = lexical
-        if lexical is not None and config_settings.lexical_ranker != lexical.ranker:
-            index = LexicalIndex(lexical.path, ranker=config_settings.lexical_ranker)
+        if config.lexical_ranker != lexical.ranker:
+            index = LexicalIndex(lexical.path, ranker=config.lexical_ranker)
         retriever = build_retriever(
-            config_settings,
-            assistant.embedder,
-            assistant.vectors,
-            index,
-            assistant.article_store,
+            settings=settings,
+            calibration=config,
+            embedder=assistant.embedder,
+            vectors=assistant.vectors,
+            lexical=index,
+            articles=assistant.article_store,
             sentence_vectors=assistant.sentence_vectors,
         )
         results["configs"][name] = res = run_config(retriever, questions, args.k)

@@ -54,17 +54,18 @@ def main() -> int:
     torch = routed.documents if isinstance(routed, QueryRoutedEmbedder) else routed
     retrievers = {}
     for name, update in CONFIGS.items():
-        config = settings.model_copy(update=update)
+        config = assistant.calibration.with_values(**update)
         index = (
             lexical if config.lexical_ranker == lexical.ranker else LexicalIndex(lexical.path, ranker="fts5")
         )
         embedder = routed if config.query_embedding_backend != "same" else torch
         retriever = build_retriever(
-            config,
-            embedder,
-            assistant.vectors,
-            index,
-            assistant.article_store,
+            settings=settings,
+            calibration=config,
+            embedder=embedder,
+            vectors=assistant.vectors,
+            lexical=index,
+            articles=assistant.article_store,
             sentence_vectors=assistant.sentence_vectors,
         )
         if name in SERIAL and isinstance(retriever, PipelineRetriever):

@@ -38,7 +38,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from bench import scale_util as util  # noqa: E402
 from bench.scale_data import BagOfWordsEmbedder, Corpus  # noqa: E402
 from bench.scale_findings import markdown  # noqa: E402
-from rag.assistant import open_vectors  # noqa: E402
+from rag.calibration import load_calibration  # noqa: E402
+from rag.components import open_vectors  # noqa: E402
 from rag.offline import configure  # noqa: E402
 from rag.retrieval.factory import build_retriever, open_lexical_index  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
@@ -69,10 +70,17 @@ class ScaleRun:
         files = StoreFiles(folder, settings.collection)
         self.vectors = open_vectors(settings, self.embedder)
         self.articles = ArticleStore(files.articles)
-        self.lexical = open_lexical_index(settings, self.vectors)
+        self.calibration = calibration = load_calibration()
+        self.lexical = open_lexical_index(settings, calibration, self.vectors)
         sentences = SentenceVectors(self.embedder, cache=EmbeddingCache(files.cache))
         self.retriever = build_retriever(
-            settings, self.embedder, self.vectors, self.lexical, self.articles, sentence_vectors=sentences
+            settings=settings,
+            calibration=calibration,
+            embedder=self.embedder,
+            vectors=self.vectors,
+            lexical=self.lexical,
+            articles=self.articles,
+            sentence_vectors=sentences,
         )
 
     def write(self, batch: list[Any]) -> None:
@@ -146,7 +154,7 @@ class ScaleRun:
         ms: dict[str, list[float]] = {n: [] for n in ("query", "dense", "bm25", "query_outlet")}
         ms |= {"dense_outlet": [], "bm25_outlet": []}  # the searches restricted to the outlet named
         found = dict.fromkeys(ms, 0)  # questions whose source article is in the top 10
-        stop, k = stopwords(), self.settings.candidates
+        stop, k = stopwords(), self.calibration.candidates
         for text, article_id, outlet in questions[4 : 4 + self.queries]:
             vector, only = self.embedder.embed_query(text), Filters(sources=[outlet])
             timings = {

@@ -40,9 +40,14 @@ def main() -> int:
     def fresh(name: str) -> None:  # a retriever whose sentence vectors start empty
         memos[name] = SentenceVectors(assistant.embedder)
         retrievers[name] = build_retriever(
-            settings, assistant.embedder, assistant.vectors, lexical, assistant.article_store,
+            settings=settings,
+            calibration=assistant.calibration,
+            embedder=assistant.embedder,
+            vectors=assistant.vectors,
+            lexical=lexical,
+            articles=assistant.article_store,
             sentence_vectors=memos[name],
-        )  # fmt: skip
+        )
 
     asking = threading.Event()
 

@@ -21,6 +21,7 @@ from evals.nearmiss import CACHE, load_nearmiss, measure
 from evals.report import build_report, write_report
 from evals.scoring import QuestionResult, ask, score_answer
 from evals.stores import open_store
+from rag.calibration import Calibration, calibration_file
 from rag.errors import InputError
 from rag.settings import Settings
 
@@ -61,13 +62,18 @@ def load_all(config: EvalConfig) -> list[Query]:
     return selected
 
 
-def run_eval(config: EvalConfig, settings: Settings) -> dict[str, Any]:
-    """Ingest (or reuse) the eval store, run every question, write the report; returns report.json's data."""
+def run_eval(
+    config: EvalConfig, settings: Settings, calibration: Calibration | None = None
+) -> dict[str, Any]:
+    """Ingest (or reuse) the eval store, run every question, write the report; returns report.json's data.
+
+    ``calibration``: the calibrated values to run with (an ablation's; the packaged ones when not given).
+    """
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     wall = time.perf_counter()
     queries = load_all(config)
     assistant, store = open_store(
-        config.corpus, settings, config.stores_root, config.rebuild, config.seed_store
+        config.corpus, settings, config.stores_root, config.rebuild, config.seed_store, calibration
     )
     partial = config.out / PARTIAL
     done = load_partial(partial) if config.resume else {}
@@ -91,6 +97,12 @@ def run_eval(config: EvalConfig, settings: Settings) -> dict[str, Any]:
             "resumed": sum(1 for r in results if r.key in done),
         },
     )
+    packaged = calibration_file()
+    report["calibration"] = {
+        "version": packaged.version,
+        "packaged": assistant.calibration == packaged.calibration,
+        **assistant.calibration.values(),
+    }
     if config.nearmiss:
         root = config.stores_root / "nearmiss" if config.stores_root is not None else None
         report["nearmiss"] = nearmiss_blocks(config.nearmiss, settings, config.progress, root)

@@ -1,8 +1,9 @@
 """The eval's own store: one per (corpus content, chunking and embedding settings), reused when it exists.
 
 The store folder is ``<root>/<key>`` where the key hashes the corpus fingerprint (every file's
-content and its path relative to the corpus argument) and the settings that shape what is stored
-(chunk sizes, tokenizer, embedding model, backend and precision, collection). A finished store holds
+content and its path relative to the corpus argument) and the values that shape what is stored: the
+calibrated chunk sizes and tokenizer, and the embedding model, backend and precision and the
+collection of the settings. A finished store holds
 ``eval-store.json`` with the key and its build time; a store without it (a killed build) is resumed,
 since ingest is idempotent. After ingest the store is pruned to exactly the corpus's articles, so a
 copy of a bigger store (the demo store, say) can seed it.
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.calibration import Calibration, load_calibration
 from rag.errors import InputError
 from rag.settings import Settings
 
@@ -26,16 +28,8 @@ if TYPE_CHECKING:
     from rag.assistant import Assistant
 
 MANIFEST = "eval-store.json"
-STORE_SETTINGS = (
-    "chunk_tokens",
-    "chunk_overlap_tokens",
-    "max_embed_wordpieces",
-    "tokenizer_encoding",
-    "embedding_model",
-    "embedding_backend",
-    "embedding_precision",
-    "collection",
-)
+STORE_CALIBRATION = ("chunk_tokens", "chunk_overlap_tokens", "max_embed_wordpieces", "tokenizer_encoding")
+STORE_SETTINGS = ("embedding_model", "embedding_backend", "embedding_precision", "collection")
 
 
 def corpus_files(paths: Sequence[str | Path]) -> list[tuple[str, Path]]:
@@ -67,14 +61,16 @@ def corpus_fingerprint(paths: Sequence[str | Path]) -> str:
     return digest.hexdigest()
 
 
-def store_settings(settings: Settings) -> dict[str, Any]:
-    """The settings that decide what an ingest stores (part of the store key)."""
-    return {name: getattr(settings, name, None) for name in STORE_SETTINGS}
+def store_settings(settings: Settings, calibration: Calibration | None = None) -> dict[str, Any]:
+    """The calibrated values and settings that decide what an ingest stores (part of the store key)."""
+    calibrated = (calibration or load_calibration()).subset(STORE_CALIBRATION)
+    return calibrated | {name: getattr(settings, name) for name in STORE_SETTINGS}
 
 
-def store_key(fingerprint: str, settings: Settings) -> str:
-    """Short, stable key of a corpus fingerprint and the store-shaping settings."""
-    payload = json.dumps({"corpus": fingerprint, **store_settings(settings)}, sort_keys=True, default=str)
+def store_key(fingerprint: str, settings: Settings, calibration: Calibration | None = None) -> str:
+    """Short, stable key of a corpus fingerprint and the store-shaping values."""
+    shaping = store_settings(settings, calibration)
+    payload = json.dumps({"corpus": fingerprint, **shaping}, sort_keys=True, default=str)
     return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
@@ -116,8 +112,10 @@ def open_store(
     root: Path | None = None,
     rebuild: bool = False,
     seed: Path | None = None,
+    calibration: Calibration | None = None,
 ) -> tuple[Assistant, StoreInfo]:
-    """An assistant over an eval store holding exactly ``corpus``, ingesting only what is missing.
+    """An assistant over an eval store holding exactly ``corpus``, ingesting only what is missing,
+    built with ``calibration`` (the packaged values when not given).
 
     ``seed``: a store folder (built with the same chunking and embedding settings) copied in when the
     eval store does not exist yet, so only what it lacks is embedded; its extra articles are pruned.
@@ -126,8 +124,9 @@ def open_store(
 
     from rag.assistant import Assistant
 
+    calibration = calibration or load_calibration()
     fingerprint = corpus_fingerprint(corpus)
-    key = store_key(fingerprint, settings)
+    key = store_key(fingerprint, settings, calibration)
     path = (root or default_root(settings)) / key
     manifest = _read_manifest(path)
     if rebuild and path.exists():
@@ -140,7 +139,7 @@ def open_store(
         shutil.copytree(seed, path)
         seeded_from = str(seed)
     reused = manifest is not None and manifest.get("key") == key
-    assistant = Assistant.from_settings(eval_settings(settings, path))
+    assistant = Assistant.from_settings(eval_settings(settings, path), calibration=calibration)
     started = time.perf_counter()
     summary = assistant.ingest([str(p) for p in corpus], progress=True)
     if not summary.article_ids:  # never prune a store down to nothing
@@ -174,7 +173,7 @@ def open_store(
         sentence_seconds=round(sentence_seconds, 2),
     )
     if not reused or extra or summary.added or summary.updated:
-        _write_manifest(path, info, settings)
+        _write_manifest(path, info, store_settings(settings, calibration))
     return assistant, info
 
 
@@ -186,8 +185,8 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _write_manifest(path: Path, info: StoreInfo, settings: Settings) -> None:
-    data = {**info.to_dict(), "settings": store_settings(settings)}
+def _write_manifest(path: Path, info: StoreInfo, shaping: dict[str, Any]) -> None:
+    data = {**info.to_dict(), "settings": shaping}
     data.pop("reused")
     (path / MANIFEST).write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""Measure the citation support threshold (``support_threshold``, ``rag.verify.SUPPORT_THRESHOLD``).
+"""Measure the citation support threshold (the calibrated ``support_threshold``, rag/calibration.json).
 
 ``python -m evals.support_threshold [--limit N] [--stores DIR] [--seed-store DIR] [--out FILE]``
 opens the eval store of the MultiHop-RAG dev corpus (:mod:`evals.stores`, the store ``rag eval``
@@ -142,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [q for q in queries if q.answerable and q.facts][: args.limit]
     pairs = ((q, assistant.retriever.retrieve(q.question, TOP_K)) for q in chosen)
     scorer = SupportScorer(assistant.embedder)
-    text = summary(measure(pairs, scorer, settings.context_tokens, settings.tokenizer_encoding))
+    calibration = assistant.calibration
+    text = summary(measure(pairs, scorer, calibration.context_tokens, calibration.tokenizer_encoding))
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,15 +11,18 @@ next run first deletes pending chunks whose article never committed (:meth:`Inge
 Reading (fetching URLs included), parsing and chunking happen on the loader thread with no lock held;
 this thread takes ``write_lock`` (shared with the assistant's deletes) only while it touches the stores,
 so a slow source never holds up a delete. Runs themselves go one at a time.
+
+With a shard (``rag ingest --shard i/n``, see :class:`ingest.produce.Shard`) a run ingests only its
+part of the inputs' articles. The write points above are announced to :func:`add_checkpoint_hook`
+callbacks (none by default; the crash tests install one that kills the process at a given point).
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -30,7 +33,7 @@ from ingest.addresses import AddressPolicy, IPNetwork
 from ingest.chunking import ChunkingConfig, chunk_article
 from ingest.fetch import Source, expand, is_url
 from ingest.grouping import Grouper
-from ingest.produce import Producer, Ready, SourceDone, page_at
+from ingest.produce import Producer, Ready, Shard, SourceDone, manifest_origin, page_at
 from rag.errors import InputError
 from rag.types import Article, ArticleMeta, Chunk, IngestFailure, IngestSummary
 from store.articles import ArticleStore
@@ -39,7 +42,15 @@ from store.embeddings import Embedder, Vectors
 from store.repair import drop_uncommitted
 from store.vectors import ChromaStore
 
-CRASH_ENV = "OSINT_RAG_CRASH_AT"  # test hook: "point:n" SIGKILLs this process the n-th time at point
+Checkpoint = Callable[[str], None]
+_checkpoint_hooks: list[Checkpoint] = []
+
+
+def add_checkpoint_hook(hook: Checkpoint) -> None:
+    """Call ``hook(point)`` each time any ingest in this process passes a write point: "embedded",
+    "upserted", "committed" (one article), "stale" (a source's stale articles removed) or "source"
+    (its manifest entry written). For tests that stop a run at one of them."""
+    _checkpoint_hooks.append(hook)
 
 
 class ChunkIndex(Protocol):
@@ -62,11 +73,13 @@ class Ingestor:
     """Ingests files, folders, feeds and URLs into the stores; one instance per assistant.
 
     ``write_lock`` guards every store write (pass the lock other writers use; one is made if none);
-    ``fetch_allow_private``: networks URL inputs may come from besides public addresses.
+    ``fetch_allow_private``: networks URL inputs may come from besides public addresses; ``shard``:
+    the part of every run's articles this process ingests (None: all).
     """
 
     def __init__(
         self,
+        *,
         embedder: Embedder,
         vectors: ChromaStore,
         articles: ArticleStore,
@@ -79,6 +92,7 @@ class Ingestor:
         near_duplicate_threshold: float = 0.8,
         fetch_allow_private: Sequence[str | IPNetwork] = (),
         write_lock: threading.Lock | None = None,
+        shard: Shard | None = None,
     ) -> None:
         self.embedder = embedder
         self.vectors = vectors
@@ -93,7 +107,7 @@ class Ingestor:
         self.write_lock = write_lock or threading.Lock()
         self._run_lock = threading.Lock()  # one run at a time: the grouper and pending rows are per run
         self.grouper = Grouper(articles, near_duplicate_threshold)
-        self._hits: dict[str, int] = {}
+        self.shard = shard
 
     def ingest(
         self,
@@ -102,14 +116,16 @@ class Ingestor:
         include: Sequence[str] = (),
         exclude: Sequence[str] = (),
         prune: bool = False,
+        shard: Shard | None = None,
     ) -> IngestSummary:
         """Ingest every input; bad inputs are reported in the summary (path and reason), never fatal.
 
         ``include``/``exclude`` filter the files found in folders (globs); ``prune`` then deletes the
-        articles of manifest sources under the given inputs that no longer exist.
+        articles of manifest sources under the given inputs that no longer exist; ``shard`` (default
+        :attr:`shard`): ingest only the articles of that shard (the other shards' runs ingest the rest).
         """
         with self._run_lock:
-            return self._run(list(inputs), progress, include, exclude, prune)
+            return self._run(list(inputs), progress, include, exclude, prune, shard or self.shard)
 
     def _run(
         self,
@@ -118,6 +134,7 @@ class Ingestor:
         include: Sequence[str],
         exclude: Sequence[str],
         prune: bool,
+        shard: Shard | None,
     ) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
@@ -138,6 +155,7 @@ class Ingestor:
             self.max_bytes,
             self.fetch_timeout_s,
             self.fetch_policy,
+            shard,
         )
         files = tqdm(total=len(sources), unit="file", desc="files", disable=not progress, leave=False)
         chunks_bar = tqdm(unit="chunk", desc="chunks", disable=not progress, leave=False, position=1)
@@ -231,7 +249,7 @@ class Ingestor:
         replaced = len(set(done.recorded) - set(ids))
         summary.updated += min(fresh, replaced)
         summary.added += fresh - min(fresh, replaced)
-        if not ids and not done.failed:
+        if not ids and not done.failed and not done.foreign:
             summary.failed.append(IngestFailure(done.origin, "no article text found"))
             return
         summary.article_ids.extend(dict.fromkeys(ids))
@@ -273,10 +291,10 @@ class Ingestor:
     def _finalize(self, done: SourceDone, ids: list[str]) -> None:
         """Remove the articles a changed source no longer yields, then record the source."""
         for stale in dict.fromkeys(done.previous):
-            if stale not in ids and not self.articles.referenced(stale, besides=done.origin):
+            if stale not in ids and not self.articles.referenced(stale, besides=done.key):
                 self.remove_article(stale)
         self._checkpoint("stale")
-        self.articles.set_source(done.origin, done.fingerprint, ids, done.size)
+        self.articles.set_source(done.key, done.fingerprint, ids, done.size)
         self._checkpoint("source")
 
     def recover(self) -> int:
@@ -288,7 +306,7 @@ class Ingestor:
         roots = [str(Path(i).expanduser().resolve()) for i in inputs if not is_url(i)]
         removed = 0
         for origin, ids in self.articles.origins().items():
-            if origin in seen or is_url(origin):
+            if manifest_origin(origin) in seen or is_url(origin):
                 continue
             if not any(origin == r or origin.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
                 continue
@@ -310,11 +328,7 @@ class Ingestor:
         self.grouper.removed(article_id)
         return True
 
-    def _checkpoint(self, point: str) -> None:
-        """Crash-test hook: SIGKILL ourselves at the n-th pass of ``point`` when CRASH_ENV says so."""
-        wanted = os.environ.get(CRASH_ENV, "")
-        if not wanted.startswith(point + ":"):
-            return
-        self._hits[point] = self._hits.get(point, 0) + 1
-        if self._hits[point] >= int(wanted.split(":", 1)[1]):
-            os.kill(os.getpid(), signal.SIGKILL)
+    @staticmethod
+    def _checkpoint(point: str) -> None:
+        for hook in _checkpoint_hooks:
+            hook(point)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rag.calibration import Calibration, load_calibration
 from rag.errors import BackendError, ConfigError, InputError, NotFoundError, RagError
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Article, Citation, Filters, Hit, IngestSummary
@@ -21,6 +22,7 @@ __all__ = [
     "Article",
     "Assistant",
     "BackendError",
+    "Calibration",
     "Citation",
     "ConfigError",
     "Filters",
@@ -30,6 +32,7 @@ __all__ = [
     "NotFoundError",
     "RagError",
     "Settings",
+    "load_calibration",
     "load_settings",
 ]
 

@@ -46,9 +46,20 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--include", action="append", default=[], help="glob of files to take from folders")
     ingest.add_argument("--exclude", action="append", default=[], help="glob of files to skip in folders")
     ingest.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="ingest only shard I of N (0-based) of the inputs' articles: N machines, each with its own "
+        "I, fill one Chroma server (RAG_CHROMA_URL) with disjoint parts",
+    )
+    ingest.add_argument(
         "--sentences",
         action="store_true",
         help="also embed every sentence now (excerpts use them; otherwise the first questions do it)",
+    )
+    ingest.add_argument(
+        "--device",
+        help="embed on this torch device, e.g. cuda or cuda:1 (RAG_EMBEDDING_DEVICE; default cpu): large "
+        "length-bucketed fp16 batches on a GPU",
     )
 
     ask = sub.add_parser("ask", help="ask a question")
@@ -109,7 +120,11 @@ def assistant_for(settings: Settings) -> Assistant:
 
 @command("ingest")
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.produce import Shard
+
+    shard = Shard.parse(args.shard) if args.shard is not None else None
     assistant = assistant_for(settings)
+    assistant.ingestor.shard = shard
     progress = sys.stderr.isatty() and not args.json
     summary = assistant.ingest(
         args.paths, progress=progress, include=args.include, exclude=args.exclude, prune=args.prune
@@ -231,7 +246,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         overrides: dict[str, Any] = {"chroma_path": args.store} if args.store else {}
+        if getattr(args, "device", None):
+            overrides["embedding_device"] = args.device
         settings = load_settings(args.settings, **overrides)
+        gpu = overrides.get("embedding_device", "cpu") != "cpu"
+        if gpu and "embedding_backend" not in settings.model_fields_set:  # the GPU path runs on torch
+            settings = load_settings(args.settings, **overrides, embedding_backend="torch")
         return _COMMANDS[args.command](args, settings)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from rag.assistant import document_embedder, open_vectors
+from rag.calibration import load_calibration
+from rag.components import document_embedder, open_vectors
 from rag.errors import RagError
 from rag.offline import configure
 from rag.settings import Settings
@@ -45,7 +46,8 @@ def open_parts(settings: Settings) -> StoreParts:
     vectors = open_vectors(settings, embedder)
     articles = ArticleStore(files.articles)
     try:
-        return StoreParts(articles, vectors, LexicalIndex(files.lexical, ranker=settings.lexical_ranker))
+        ranker = load_calibration().lexical_ranker
+        return StoreParts(articles, vectors, LexicalIndex(files.lexical, ranker=ranker))
     except BaseException:
         articles.close()
         raise

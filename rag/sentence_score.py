@@ -6,9 +6,9 @@
 
 ``lexical`` is the share of the text's content words (:func:`rag.text.content_words`: spaCy's stop
 words out, Snowball stems) that the sentence holds, each word weighted by its IDF when an ``idf`` is
-given. Each use has its calibrated dense weight (``RAG_EXCERPT_DENSE_WEIGHT`` 0.3 with IDF weights,
-``RAG_EVIDENCE_DENSE_WEIGHT`` 0.5, the verifier's 0.5); the vectors are the caller's (stored sentence
-vectors, or embedded on the spot).
+given. Each use has its calibrated dense weight (``excerpt_dense_weight`` 0.3 with IDF weights,
+``evidence_dense_weight`` 0.5, in rag/calibration.json; the verifier's 0.5); the vectors are the
+caller's (stored sentence vectors, or embedded on the spot).
 """
 
 from __future__ import annotations

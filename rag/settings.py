@@ -1,15 +1,20 @@
 """One typed settings object: environment variables (prefix ``RAG_``) and an optional file.
 
 Build it at the entry point with :func:`load_settings` and pass it down; nothing here runs at import.
+These are what a user chooses (paths, models, backends, serving, security). Thresholds, weights and
+sizes measured on the evals are not settings: they are the calibrated values of
+``rag/calibration.json`` (:mod:`rag.calibration`). The settings reference in the README is generated
+from the descriptions here (``python -m rag.settings_doc``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, IPvAnyNetwork, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,41 +24,51 @@ from pydantic_settings import (
 
 AnswerBackend = Literal["extractive", "openai", "ollama", "llamacpp"]
 
+# settings that were folded into another: old name -> the one to set instead
+FOLDED = {"ollama_url": "llm_base_url", "llamacpp_model_path": "llm_model"}
+
 
 class Settings(BaseSettings):
-    """Every knob of osint-rag. Each field is also the env var ``RAG_<NAME>``."""
+    """Every user setting of osint-rag. Each field is also the env var ``RAG_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", env_file=None)
 
     # where things live
-    data_dir: Path = Field(Path("../shared/data"), description="Folder with multihop_rag/ and seed/.")
-    chroma_path: Path = Field(Path(".rag/store"), description="Store folder (Chroma + manifest + index).")
-    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; local if unset.")
-    chroma_timeout_s: float = Field(
-        10.0, gt=0, description="Seconds any call to the Chroma server (RAG_CHROMA_URL) may take."
+    data_dir: Path = Field(
+        Path("../shared/data"), description="Folder with the shared data: multihop_rag/ and seed/."
     )
-    collection: str = "articles"
-    cache_dir: Path = Field(Path.home() / ".cache" / "osint-rag", description="Model and tokenizer caches.")
+    chroma_path: Path = Field(
+        Path(".rag/store"),
+        description="Store folder: embedded Chroma, article store, indexes, uploads (`rag --store DIR`).",
+    )
+    chroma_url: str | None = Field(
+        None, description="`http://host:port` of a Chroma server (`chroma run`); the embedded store if unset."
+    )
+    chroma_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds any call to the Chroma server may take; past it a request gets 503."
+    )
+    collection: str = Field("articles", description="Chroma collection (and store file names) to use.")
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "osint-rag", description="Model, tokenizer and ONNX export caches."
+    )
 
     # embeddings
-    embedding_model: str = Field("all-MiniLM-L6-v2", description="Model name or local path.")
-    embedding_backend: Literal["torch", "onnx", "openvino"] = "torch"
-    embedding_device: str = "cpu"
-    embedding_batch_size: int = Field(32, ge=1)
-    embedding_precision: Literal["fp32", "int8"] = Field(
-        "fp32", description="int8: dynamically quantized ONNX model (onnx backend only)."
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2", description="sentence-transformers model name or local path."
     )
-    query_embedding_backend: Literal["auto", "same", "onnx"] = Field(
-        "auto",
-        description="Runtime for questions: onnx (same model and vectors, faster for one text), same "
-        "(the documents' backend), auto (onnx when the documents use torch on the CPU at fp32).",
+    embedding_backend: Literal["torch", "onnx", "openvino"] = Field(
+        "onnx",
+        description="Runtime: `onnx` (exported once per cache folder), `torch` (sentence-transformers) or "
+        "`openvino`. A store keeps the runtime it was built with unless this is set.",
+    )
+    embedding_device: str = Field("cpu", description="Device of the embedding model (`rag --device`).")
+    embedding_precision: Literal["fp32", "int8"] = Field(
+        "int8",
+        description="`int8`: dynamically quantized ONNX model, 2.2x faster at the same retrieval quality "
+        "(bench/results/ingest.md); `fp32` for torch and openvino.",
     )
 
-    # chunking
-    tokenizer_encoding: str = "cl100k_base"
-    chunk_tokens: int = Field(200, ge=16, le=2048, description="Max cl100k tokens per chunk.")
-    chunk_overlap_tokens: int = Field(48, ge=0, description="Sentence-aligned overlap between chunks.")
-    max_embed_wordpieces: int = Field(256, ge=32, description="Embedding model input limit (header incl.).")
+    # ingest
     max_file_mb: float = Field(50.0, gt=0, description="Inputs larger than this are refused.")
     fetch_timeout_s: float = Field(
         20.0, gt=0, description="Deadline for fetching a URL input, whole (redirects and body included)."
@@ -61,80 +76,66 @@ class Settings(BaseSettings):
     fetch_allow_private: list[IPvAnyNetwork] = Field(
         default_factory=list,
         description="Networks URL inputs may be fetched from besides public addresses (JSON list of CIDR, "
-        'e.g. ["10.0.0.0/8"]); loopback, private, link-local... are refused unless listed here.',
+        'e.g. `["10.0.0.0/8"]`); loopback, private, link-local... are refused unless listed here.',
     )
-    ingest_batch_chunks: int = Field(256, ge=1, description="Chunks embedded and written per batch.")
+    ingest_batch_chunks: int = Field(
+        256, ge=1, description="Chunks embedded and written per batch (memory, and work a crash loses)."
+    )
 
     # retrieval and answering
-    top_k: int = Field(10, ge=1, le=100)
-    candidates: int = Field(50, ge=1, description="Candidates per retriever before fusion.")
-    retrieval_mode: Literal["dense", "bm25", "hybrid", "full"] = Field(
-        "full", description="dense, bm25, hybrid (fused), or full (hybrid + question parsing + rerank)."
-    )
-    fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 lists are fused.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense list in fusion.")
-    lexical_weight: float = Field(2.0, ge=0, description="Weight of the BM25 list in fusion.")
-    lexical_ranker: Literal["bm25s", "fts5"] = Field(
-        "bm25s", description="BM25 search: bm25s (in memory, rebuilt after changes) or SQLite FTS5's bm25()."
-    )
-    rerank_model: str | None = Field(None, description="Local cross-encoder (path or name); unset: none.")
-    sentence_rerank: bool = Field(False, description="Offline sentence-level reranking in full mode.")
-    passage_tokens: int = Field(
-        256, ge=0, le=2048, description="full mode: passage size in cl100k tokens (0: stored chunks)."
-    )
-    passage_mode: Literal["excerpt", "window"] = Field(
-        "excerpt",
-        description="full mode: excerpt (the article's sentences that bear on the question) or window "
-        "(the chunk grown with its neighbouring sentences).",
-    )
-    excerpt_dense_weight: float = Field(
-        0.3, ge=0, le=1, description="excerpt mode: weight of sentence-question cosine beside word overlap."
+    top_k: int = Field(10, ge=1, le=100, description="Passages retrieved per question.")
+    rerank_model: str | None = Field(
+        None, description="Local cross-encoder (path or name) that reranks the top candidates; none if unset."
     )
     warm_sentences: bool = Field(
         True,
-        description="rag serve: embed stored articles' sentences in the background while no question "
+        description="`rag serve`: embed stored articles' sentences in the background while no question "
         "runs, so excerpts on a fresh store soon answer at full speed (rag/warm.py).",
     )
-    rerank_depth: int = Field(30, ge=1, description="Candidates the reranker re-scores.")
-    per_article_cap: int = Field(3, ge=0, description="Max chunks of one article in the top k (0: no cap).")
     outlet_aliases: dict[str, str] = Field(
-        default_factory=dict, description="Extra outlet names: alias -> outlet as stored."
+        default_factory=dict, description="Extra outlet names: alias -> outlet as stored (JSON object)."
     )
-    reference_date: str | None = Field(None, description="'Today' for relative dates (ISO); unset: today.")
-    answer_backend: AnswerBackend = "extractive"
-    max_answer_sentences: int = Field(4, ge=1)
-    evidence_dense_weight: float = Field(
-        0.5,
-        ge=0,
-        le=1,
-        description="Evidence ranking: weight of the sentence's cosine to the question beside word overlap.",
+    reference_date: str | None = Field(
+        None, description='The date (ISO) that "last week" / "yesterday" refer to; today if unset.'
     )
-    context_tokens: int = Field(3000, ge=256, description="Token budget for sources given to an LLM.")
-    support_threshold: float = Field(0.55, ge=0, le=1, description="Support score a cited sentence needs.")
-    llm_max_tokens: int = Field(512, ge=16, description="Most tokens an LLM backend may write per answer.")
-    extractive_max_sentences: int = Field(
-        8, ge=1, description="Most quoted sentences in an extractive answer (several articles need several)."
+    answer_backend: AnswerBackend = Field(
+        "extractive",
+        description="`extractive` (quotes, no LLM), `openai` (any OpenAI-compatible endpoint), `ollama` "
+        "or `llamacpp` (a local GGUF, `make llm`).",
     )
 
     # LLM backends
-    llm_base_url: str = "http://127.0.0.1:8080/v1"
-    llm_model: str = "local"
-    llm_api_key: SecretStr = SecretStr("not-needed")
-    llm_timeout_s: float = 60.0
-    llm_temperature: float = 0.0
-    ollama_url: str = "http://127.0.0.1:11434"
-    llamacpp_model_path: Path | None = None
+    llm_base_url: str | None = Field(
+        None,
+        description="Endpoint of the openai or ollama backend; unset: `http://127.0.0.1:8080/v1` (openai), "
+        "`http://127.0.0.1:11434` (ollama).",
+    )
+    llm_model: str | None = Field(
+        None,
+        description="Model the endpoint serves (openai, ollama; `local` if unset), or the GGUF file "
+        "(llamacpp; the packaged SmolLM2 if unset).",
+    )
+    llm_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key sent to the LLM endpoint.")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Seconds an LLM backend may take per call.")
 
     # serving
-    host: str = "127.0.0.1"
-    port: int = 7860
-    api_keys: list[str] = Field(default_factory=list, description="Keys accepted on /api (X-API-Key).")
-    ui_users: dict[str, str] = Field(default_factory=dict, description="UI login: user -> password.")
-    allow_public: bool = False
+    host: str = Field("127.0.0.1", description="Address `rag serve` listens on (`--host`).")
+    port: int = Field(7860, description="Port `rag serve` listens on (`--port`).")
+    api_keys: list[str] = Field(
+        default_factory=list, description="Keys accepted on /api (header `X-API-Key`); none: /api is open."
+    )
+    ui_users: dict[str, str] = Field(
+        default_factory=dict, description="UI login: user -> password (JSON object); none: no login."
+    )
+    allow_public: bool = Field(
+        False,
+        description="Listen beyond loopback even without API keys and a UI login (the workspace "
+        "unprotected).",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser origins allowed to call /api from their pages (exact, e.g. "
-        '["https://tools.example.org"]); empty: no CORS at all.',
+        '`["https://tools.example.org"]`); empty: no CORS at all.',
     )
 
     @classmethod
@@ -152,6 +153,20 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls))
         return tuple(sources)
 
+    @model_validator(mode="after")
+    def _fp32_off_onnx(self) -> Settings:
+        # int8 is the default for onnx only: RAG_EMBEDDING_BACKEND=torch alone means torch at fp32.
+        # Not an assignment pydantic sees, so the precision still counts as unset (the wiring adopts
+        # a store's runtime only when neither was set).
+        if self.embedding_backend != "onnx" and "embedding_precision" not in self.model_fields_set:
+            object.__setattr__(self, "embedding_precision", "fp32")
+        return self
+
+    def updated(self, changes: Mapping[str, object]) -> Settings:
+        """A copy with ``changes`` (names checked: a ConfigError for one that is not a setting)."""
+        check_names(changes, "argument")
+        return self.model_copy(update=dict(changes))
+
     @property
     def multihop_corpus(self) -> Path:
         return self.data_dir / "multihop_rag" / "corpus.json"
@@ -161,16 +176,47 @@ class Settings(BaseSettings):
         return self.data_dir / "seed"
 
 
-def load_settings(settings_file: str | Path | None = None, **overrides: object) -> Settings:
-    """Build settings from explicit overrides, env vars and a TOML file (``RAG_SETTINGS_FILE``)."""
+def check_names(names: Iterable[str], where: str) -> None:
+    """ConfigError for a name that is no setting: a calibrated value (rag/calibration.json), a setting
+    folded into another, or a misspelling."""
+    from rag.calibration import Calibration
     from rag.errors import ConfigError
 
+    calibrated = set(Calibration.__dataclass_fields__)
+    for name in names:
+        key = name.lower().removeprefix("rag_") if where == "environment variable" else name
+        env = f"RAG_{key.upper()}"
+        if key in FOLDED:
+            new = FOLDED[key]
+            raise ConfigError(f"{env} was folded into RAG_{new.upper()}: set {new} instead ({where} {name})")
+        if key in calibrated:
+            raise ConfigError(
+                f"{key} is a calibrated value, not a setting ({where} {name}): it lives in "
+                f"rag/calibration.json; to try another value pass build_components(settings, "
+                f"calibration=load_calibration().with_values({key}=...))"
+            )
+        if where != "environment variable" and key not in Settings.model_fields:
+            raise ConfigError(f"unknown setting {key!r} ({where}): see the settings reference in README.md")
+
+
+def load_settings(settings_file: str | Path | None = None, **overrides: object) -> Settings:
+    """Build settings from explicit overrides, env vars and a TOML file (``RAG_SETTINGS_FILE``)."""
+    import tomllib
+
+    from rag.errors import ConfigError
+
+    check_names(overrides, "argument")
+    check_names((k for k in os.environ if k.upper().startswith("RAG_")), "environment variable")
     settings_cls: type[Settings] = Settings
     settings_file = settings_file or os.environ.get("RAG_SETTINGS_FILE")
     if settings_file:
         path = Path(settings_file)
         if not path.is_file():
             raise ConfigError(f"settings file {path} does not exist: pass an existing TOML file")
+        try:
+            check_names(tomllib.loads(path.read_text(encoding="utf-8")), f"key in {path}")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from exc
         config = SettingsConfigDict(**{**Settings.model_config, "toml_file": path})  # type: ignore[typeddict-item]
         settings_cls = type("FileSettings", (Settings,), {"model_config": config})  # type: ignore[assignment]
     try:

@@ -5,10 +5,11 @@ against every sentence of every source: lexical overlap (share of the claim's co
 sentence has), numbers and names (every number / capitalised name of the claim must be there), and
 embedding similarity. A claim keeps its own citation when a sentence of the cited source supports it,
 is re-cited to another source's sentence that does, and is otherwise listed as unsupported with no
-citation at all: a citation is never forced. ``SUPPORT_THRESHOLD`` was measured on the MultiHop-RAG
-dev set (see evals/results/answers-extractive/README.md). Text addressed to an AI (see
-:mod:`rag.injection`) counts for nothing: such a source sentence supports no claim, and such an answer
-sentence (a backend that followed a planted instruction) is dropped from the answer.
+citation at all: a citation is never forced. The threshold (the calibrated ``support_threshold``,
+rag/calibration.json) was measured on the MultiHop-RAG dev set (`python -m evals.support_threshold`).
+Text addressed to an AI (see :mod:`rag.injection`) counts for nothing: such a source sentence supports
+no claim, and such an answer sentence (a backend that followed a planted instruction) is dropped from
+the answer.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from rag.text import normalize_space, sentence_spans
 from rag.types import Citation
 from store.embeddings import Embedder
 
-SUPPORT_THRESHOLD = 0.55
 _MARKERS = re.compile(r"\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+")
 _AFTER_STOP = re.compile(r"[.!?][\"'”’)]*\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -164,9 +164,12 @@ class Verified:
 class Verifier:
     """Checks each claim against its cited source, re-cites, or flags it (see the module doc)."""
 
-    def __init__(self, scorer: SupportScorer, threshold: float = SUPPORT_THRESHOLD) -> None:
+    def __init__(self, scorer: SupportScorer, threshold: float | None = None) -> None:
+        """``threshold``: the support a citation needs (default: the calibrated ``support_threshold``)."""
+        from rag.calibration import load_calibration
+
         self.scorer = scorer
-        self.threshold = threshold
+        self.threshold = load_calibration().support_threshold if threshold is None else threshold
 
     def verify(
         self, answer: str, pool: Sequence[tuple[int, Evidence]], vectors: np.ndarray | None = None

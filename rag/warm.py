@@ -19,7 +19,8 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ from rag.jobs import MAX_QUEUED, IngestJob, JobInput
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
+    from store.articles import ArticleStore
+    from store.cache import SentenceVectors
 
 log = logging.getLogger("osint-rag")
 WARM_UP_QUESTION = "Which systems were discussed at the exhibition?"
@@ -125,6 +128,77 @@ class SentenceWarmer:
                 self._done += 1
                 self._embedded += embedded
         self._idle.set()
+
+
+class QuestionGauge:
+    """How many questions are being answered right now (the sentence warm-up waits for none)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def asking(self) -> Iterator[None]:
+        """Count one question for the duration of the block."""
+        with self._lock:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._count -= 1
+
+    @property
+    def busy(self) -> bool:
+        return self._count > 0
+
+
+class SentencePrefill:
+    """Embeds stored articles' sentences, exactly as the excerpts split them, ahead of questions: on
+    request (:meth:`embed`) or in the background (:meth:`warm`, a :class:`SentenceWarmer` pausing while
+    ``busy()``). ``vectors``: the excerpts' sentence vectors; None when excerpts use none, and then
+    this does nothing."""
+
+    def __init__(
+        self, vectors: SentenceVectors | None, articles: ArticleStore, busy: Callable[[], bool]
+    ) -> None:
+        self.vectors = vectors
+        self.articles = articles
+        self.busy = busy
+        self.warmer: SentenceWarmer | None = None
+
+    def embed(self, article_ids: Iterable[str] | None = None, progress: bool = False) -> int:
+        """Embed the sentences of these articles (all by default); how many the model embedded."""
+        from tqdm import tqdm
+
+        if self.vectors is None:
+            return 0
+        ids = list(article_ids) if article_ids is not None else [a.id for a in self.articles.all()]
+        bar = tqdm(ids, unit="article", desc="sentences", disable=not progress, leave=False)
+        return sum(self.embed_article(article_id) for article_id in bar)
+
+    def embed_article(self, article_id: str) -> int:
+        """Embed one article's sentences; how many the model embedded (0: cached, gone, or no vectors)."""
+        from rag.text import sentence_texts
+
+        article = self.articles.get(article_id)
+        if self.vectors is None or article is None:
+            return 0
+        return self.vectors.fill(sentence_texts(article.text))
+
+    def warm(self) -> SentenceWarmer | None:
+        """Start warming every stored article (then each one :meth:`submit` adds); None without vectors."""
+        if self.vectors is None:
+            return None
+        if self.warmer is None:
+            self.warmer = SentenceWarmer(self.embed_article, self.busy)
+        self.warmer.submit(a.id for a in self.articles.all())
+        return self.warmer
+
+    def submit(self, article_ids: Iterable[str]) -> None:
+        """Queue newly ingested articles, when the background warm-up runs."""
+        if self.warmer is not None:
+            self.warmer.submit(article_ids)
 
 
 class WarmUp:

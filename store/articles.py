@@ -81,6 +81,15 @@ class ArticleStore:
             pairs = [(o, a) for o, ids in rows for a in json.loads(ids or "[]")]
             self._db.executemany("INSERT OR IGNORE INTO source_articles VALUES (?, ?)", pairs)
 
+    @property
+    def where(self) -> str:
+        """Where the articles are kept, for messages (this file; a server for replicas)."""
+        return str(self.path)
+
+    def refresh(self) -> None:
+        """Bring this process's copy up to date with a store shared with other processes: nothing to
+        do for a local file (see :class:`store.chroma_articles.ChromaArticleStore`)."""
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with immediate_transaction(self._db, self._lock) as db:

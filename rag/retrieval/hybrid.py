@@ -24,15 +24,17 @@ class HybridSearcher:
 
     def __init__(
         self,
+        *,
         embedder: Embedder,
         vectors: ChromaStore,
         lexical: LexicalIndex | None,
-        mode: SearchMode = "hybrid",
-        fusion: str = "rrf",
-        dense_weight: float = 1.0,
-        lexical_weight: float = 1.0,
-        candidates: int = 50,
+        mode: SearchMode,
+        fusion: str,
+        dense_weight: float,
+        lexical_weight: float,
+        candidates: int,
     ) -> None:
+        """``fusion``, the two weights and ``candidates``: the calibrated values of the same names."""
         if mode != "dense" and lexical is None:
             raise ValueError(f"retrieval mode {mode!r} needs a lexical index")
         self.embedder = embedder

@@ -9,10 +9,10 @@
 4. Rerank the top candidates (cross-encoder when configured, else the sentence reranker), blended
    with the fused rank.
 5. Diversify: at most ``per_article`` chunks of one article in the top ``k`` (the rest follow).
-6. Passages (``RAG_PASSAGE_MODE``): each of the top ``k`` becomes an excerpt of its article's
-   sentences that bear on the question (:mod:`rag.retrieval.excerpts`, the default) or grows with its
-   neighbouring sentences (:mod:`rag.retrieval.windows`), within ``RAG_PASSAGE_TOKENS``; a hit with
-   nothing left to show beside a better passage of its article is dropped.
+6. Passages (the calibrated ``passage_mode``): each of the top ``k`` becomes an excerpt of its
+   article's sentences that bear on the question (:mod:`rag.retrieval.excerpts`, the default) or grows
+   with its neighbouring sentences (:mod:`rag.retrieval.windows`), within ``passage_tokens``; a hit
+   with nothing left to show beside a better passage of its article is dropped.
 
 User filters (:class:`~rag.types.Filters`) are hard restrictions applied to every search; outlet
 names in them may be aliases ("CNBC").
@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 
+from rag.calibration import calibrated
 from rag.retrieval.fusion import RRF_K, interleave, renumber, rrf
 from rag.retrieval.hybrid import HybridSearcher
 from rag.retrieval.query import OutletMatcher, ParsedQuestion, QuestionParser
@@ -34,11 +35,13 @@ from rag.retrieval.sentences import PassageBuilder
 from rag.types import Filters, Hit
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PipelineConfig:
-    """Knobs of :class:`PipelineRetriever` (see the module docstring)."""
+    """Knobs of :class:`PipelineRetriever` (see the module docstring). ``candidates``, ``rerank_depth``
+    and ``per_article`` default to the calibrated ``candidates``, ``rerank_depth`` and
+    ``per_article_cap`` (rag/calibration.json); the rest are the pipeline's own constants."""
 
-    candidates: int = 50  # per search
+    candidates: int = calibrated("candidates")  # per search
     max_outlet_searches: int = 8
     merge: str = "interleave"  # how the searches combine: "interleave" (round-robin) or "rrf"
     part_text: bool = True  # search each part with its own clause (else the whole question)
@@ -46,9 +49,9 @@ class PipelineConfig:
     outlet_weight: float = 1.0  # rrf only: weight of each per-outlet list (the global one is 1)
     date_boost: float = 0.25  # relative boost for articles in a named date range
     recency_boost: float = 0.3  # relative boost for the newest week when asked for the latest
-    rerank_depth: int = 30
+    rerank_depth: int = calibrated("rerank_depth")
     rerank_weight: float = 0.5  # 0: fused order only, 1: reranker order only
-    per_article: int = 2
+    per_article: int = calibrated("per_article_cap")
     widen_spare: int = 5  # extra hits handed to the widener, to fill in for the ones it drops
     search_threads: int = 4  # the searches of one question run side by side (1: one after another)
 
@@ -58,6 +61,7 @@ class PipelineRetriever:
 
     def __init__(
         self,
+        *,
         searcher: HybridSearcher,
         parser: QuestionParser,
         reranker: Reranker | None = None,

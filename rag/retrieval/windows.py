@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from rag.calibration import load_calibration
 from rag.retrieval.fusion import renumber
 from rag.retrieval.sentences import ArticleSource, SentenceCache, Sentences
 from rag.text import content_words, count_tokens
@@ -27,11 +28,19 @@ class PassageWidener:
     """Widens hits to ``max_tokens`` (see the module docstring); thread-safe, articles cached (LRU)."""
 
     def __init__(
-        self, articles: ArticleSource, max_tokens: int = 256, encoding: str = "cl100k_base", cache: int = 512
+        self,
+        articles: ArticleSource,
+        *,
+        max_tokens: int | None = None,
+        encoding: str | None = None,
+        cache: int = 512,
     ) -> None:
-        self.max_tokens = max_tokens
-        self.encoding = encoding
-        self.sentences = SentenceCache(articles, encoding, cache)
+        """``max_tokens`` and ``encoding`` default to the calibrated ``passage_tokens`` and
+        ``tokenizer_encoding``."""
+        calibration = load_calibration()
+        self.max_tokens = calibration.passage_tokens if max_tokens is None else max_tokens
+        self.encoding = encoding or calibration.tokenizer_encoding
+        self.sentences = SentenceCache(articles, self.encoding, cache)
 
     def widen(self, question: str, hits: Sequence[Hit], k: int | None = None) -> list[Hit]:
         """The first ``k`` of ``hits`` (all by default) in order, each passage widened within the budget.

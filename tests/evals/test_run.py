@@ -8,6 +8,7 @@ from pathlib import Path
 from evals.gate import GOLD_SEED
 from evals.runner import EvalConfig, run_eval
 from evals.stores import corpus_fingerprint, store_key
+from rag.calibration import load_calibration
 from rag.settings import Settings
 
 RETRIEVAL = {"hits@4", "hits@10", "anyhit@4", "anyhit@10", "mrr@10", "map@10", "n", "max_chunk_tokens"}
@@ -34,7 +35,8 @@ def test_store_key_follows_corpus_content_and_settings(tmp_path: Path, settings:
     assert corpus_fingerprint([corpus]) == first
     key = store_key(first, settings)
     assert store_key(first, settings.model_copy(update={"top_k": 3})) == key  # retrieval only
-    assert store_key(first, settings.model_copy(update={"chunk_tokens": 128})) != key
+    assert store_key(first, settings, load_calibration().with_values(chunk_tokens=128)) != key
+    assert store_key(first, settings, load_calibration().with_values(per_article_cap=1)) == key
     assert store_key(first, settings.model_copy(update={"embedding_model": "other"})) != key
     (corpus / "a.md").write_text("# A\n\nOne article, edited.", encoding="utf-8")
     assert corpus_fingerprint([corpus]) != first
@@ -59,11 +61,12 @@ def test_eval_on_the_seed_article(tmp_path: Path, settings: Settings, seed_path:
     assert {"p50", "p95"} <= set(report["latency_ms"]["total"])
     assert report["answers"]["n"] == 3
     assert report["retrieval"]["hits@10"] == 1.0  # one article: every fact is in the top 10
-    assert 0 < report["retrieval"]["max_chunk_tokens"] <= settings.chunk_tokens
+    assert 0 < report["retrieval"]["max_chunk_tokens"] <= load_calibration().chunk_tokens
     assert report["ingest"]["reused"] is False
     assert report["ingest"]["articles"] == 1
     assert report["ingest"]["sentences_embedded"] > 0  # excerpts' sentence vectors, before any question
     assert "llm_api_key" not in report["settings"]
+    assert report["calibration"]["packaged"] and report["calibration"]["support_threshold"] == 0.55
     assert report["versions"]["chromadb"]
     out = config.out
     assert json.loads((out / "report.json").read_text(encoding="utf-8")) == report

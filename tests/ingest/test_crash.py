@@ -7,14 +7,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from ingest.pipeline import CRASH_ENV
 from rag.assistant import Assistant
 from rag.settings import Settings, load_settings
 from tests.conftest import DATA_DIR, REPO
+from tests.ingest.crashing import rag_command
 
 SENTENCES = [
     "Drone strikes hit the refinery at {p} overnight.",
@@ -46,10 +45,7 @@ def settings_for(store: Path, cache: Path) -> Settings:
 
 def run_cli(store: Path, cache: Path, folder: Path, crash: str | None) -> int:
     env = {**os.environ, "RAG_INGEST_BATCH_CHUNKS": "4", "RAG_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
-    env.pop(CRASH_ENV, None)
-    if crash:
-        env[CRASH_ENV] = crash
-    cmd = [sys.executable, "-m", "rag.cli", "--store", str(store), "ingest", "--json", str(folder)]
+    cmd = rag_command(crash, "--store", str(store), "ingest", "--json", str(folder))
     return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, timeout=300, check=False).returncode
 
 

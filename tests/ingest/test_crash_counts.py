@@ -8,14 +8,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
-from ingest.pipeline import CRASH_ENV
 from rag.assistant import Assistant
 from rag.settings import load_settings
 from rag.types import IngestSummary
 from tests.conftest import DATA_DIR, REPO
+from tests.ingest.crashing import rag_command
 
 
 def records(count: int, edited: int | None = None) -> str:
@@ -33,8 +32,7 @@ def records(count: int, edited: int | None = None) -> str:
 def killed_ingest(store: Path, cache: Path, inputs: Path, crash: str) -> int:
     """``rag ingest`` in a subprocess SIGKILLed at ``crash``; its exit code."""
     env = {**os.environ, "RAG_INGEST_BATCH_CHUNKS": "2", "RAG_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
-    env[CRASH_ENV] = crash
-    cmd = [sys.executable, "-m", "rag.cli", "--store", str(store), "ingest", str(inputs)]
+    cmd = rag_command(crash, "--store", str(store), "ingest", str(inputs))
     return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, timeout=300, check=False).returncode
 
 

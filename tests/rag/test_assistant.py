@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
+from rag.calibration import load_calibration
 from rag.errors import InputError, NotFoundError
 from rag.settings import Settings, load_settings
 from tests.conftest import DATA_DIR, IQDEX
@@ -61,7 +62,8 @@ def test_answers_share_the_retrievers_sentence_vectors(assistant: Assistant) -> 
 @pytest.mark.slow
 def test_sentences_embedded_ahead_are_kept_by_the_store(assistant: Assistant, seed_path: Path) -> None:
     assistant.ingest([seed_path])
-    lexical_only = Assistant.from_settings(assistant.settings, excerpt_dense_weight=0.0)
+    words_only = load_calibration().with_values(excerpt_dense_weight=0.0)
+    lexical_only = Assistant.from_settings(assistant.settings, calibration=words_only)
     assert lexical_only.embed_sentences() == 0  # excerpts that use no vectors need none
     assert assistant.embed_sentences() > 0
     assert assistant.embed_sentences() == 0  # in memory now

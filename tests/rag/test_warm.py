@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
+from rag.calibration import load_calibration
 from rag.warm import SentenceWarmer
 from tests.ingest.fixtures import BODY, html_page
 
@@ -91,7 +92,8 @@ def test_store_warms_in_the_background_then_new_articles(assistant: Assistant, t
 
 
 def test_no_warm_up_when_excerpts_use_no_vectors(settings: object) -> None:
-    lexical_only = Assistant.from_settings(settings, excerpt_dense_weight=0.0)  # type: ignore[arg-type]
+    words_only = load_calibration().with_values(excerpt_dense_weight=0.0)
+    lexical_only = Assistant.from_settings(settings, calibration=words_only)  # type: ignore[arg-type]
     assert lexical_only.warm_sentences() is None and lexical_only.warmer is None
 
 

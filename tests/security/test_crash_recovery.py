@@ -9,18 +9,17 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
-from ingest.pipeline import CRASH_ENV
 from rag.assistant import Assistant
+from rag.components import document_embedder
 from rag.settings import load_settings
-from store.embeddings import shared_embedder
 from store.ingest_lock import IngestLock
 from store.vectors import ChromaStore
 from tests.conftest import DATA_DIR, REPO
+from tests.ingest.crashing import rag_command
 from tests.web.conftest import ThreadServer
 
 REPORT = """---
@@ -36,8 +35,8 @@ QUESTION = "What did satellite images of the Kstovo refinery show after the dron
 
 
 def killed_ingest(store: Path, cache: Path, folder: Path, crash_at: str) -> int:
-    env = {**os.environ, "RAG_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1", CRASH_ENV: crash_at}
-    cmd = [sys.executable, "-m", "rag.cli", "--store", str(store), "ingest", str(folder)]
+    env = {**os.environ, "RAG_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
+    cmd = rag_command(crash_at, "--store", str(store), "ingest", str(folder))
     return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, timeout=300, check=False).returncode
 
 
@@ -60,7 +59,7 @@ def test_a_killed_ingest_leaves_nothing_to_cite_once_the_store_opens(
     (inputs / "kstovo.md").write_text(REPORT)
     assert killed_ingest(store, cache, inputs, "upserted:1") == -signal.SIGKILL
     settings = load_settings(chroma_path=store, cache_dir=cache, data_dir=DATA_DIR, warm_sentences=False)
-    embedder = shared_embedder(settings.embedding_model)
+    embedder = document_embedder(settings)  # the model the store was built with
     left = ChromaStore(embedder, path=store / "chroma").count() - chunk_rows(store)
     assert left > 0, "the kill should leave uncommitted chunks in Chroma"
 

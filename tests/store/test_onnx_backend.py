@@ -76,11 +76,14 @@ def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path) -> None:
 
 
 def test_auto_routes_questions_to_onnx_only_for_torch_on_cpu(tmp_path: Path) -> None:
-    from rag.assistant import route_queries
+    from rag.calibration import load_calibration
+    from rag.components import route_queries
     from rag.settings import load_settings
 
     documents = SentenceTransformerEmbedder()
-    base = load_settings(cache_dir=tmp_path)
+    base = load_settings(cache_dir=tmp_path, embedding_backend="torch")
+    assert base.embedding_precision == "fp32"  # int8 is the default for onnx only
     assert isinstance(route_queries(documents, base), QueryRoutedEmbedder)
-    assert route_queries(documents, base.model_copy(update={"query_embedding_backend": "same"})) is documents
+    same = load_calibration().with_values(query_embedding_backend="same")
+    assert route_queries(documents, base, same) is documents
     assert route_queries(documents, base.model_copy(update={"embedding_device": "cuda"})) is documents

@@ -6,6 +6,7 @@ import copy
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,8 @@ def open_api(assistant: Assistant) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def keyed_api(assistant: Assistant) -> Iterator[str]:
     """The same store behind an app with API keys and a UI login."""
-    keyed = copy.copy(assistant)
-    keyed.settings = assistant.settings.model_copy(update={"api_keys": [KEY], "ui_users": {USER: PASSWORD}})
+    settings = assistant.settings.updated({"api_keys": [KEY], "ui_users": {USER: PASSWORD}})
+    keyed = Assistant(replace(assistant.components, settings=settings))
     with ThreadServer(build_app(keyed)) as server:
         yield server.base
 
@@ -247,14 +248,21 @@ def test_slow_answers_do_not_block_each_other_or_the_server(assistant: Assistant
     release, started, lock = threading.Event(), [0], threading.Lock()
     slow = copy.copy(assistant)
 
-    def blocking(*args: Any, **kwargs: Any) -> Any:
+    def wait_turn() -> None:
         with lock:
             started[0] += 1
         assert release.wait(60)
+
+    def blocking(*args: Any, **kwargs: Any) -> Any:
+        wait_turn()
         return assistant.ask(*args, **kwargs)
 
-    vars(slow)["ask"] = blocking
-    vars(slow)["stream"] = None  # the UI then falls back to ask()
+    def blocking_stream(*args: Any, **kwargs: Any) -> Any:
+        wait_turn()
+        yield from assistant.stream(*args, **kwargs)
+
+    vars(slow)["ask"] = blocking  # the API asks
+    vars(slow)["stream"] = blocking_stream  # the UI streams
     from gradio_client import Client
 
     with ThreadServer(build_app(slow)) as server:

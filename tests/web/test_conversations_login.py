@@ -27,8 +27,7 @@ USERS = {"alice": "alice-pw-7f3", "bob": "bob-pw-9c1"}
 @pytest.fixture(scope="module")
 def login_app(seeded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     store = copy_store(seeded_store, tmp_path_factory.mktemp("login") / "store")
-    assistant = Assistant.from_settings(load_settings(chroma_path=store, data_dir=DATA_DIR))
-    assistant.settings = assistant.settings.model_copy(update={"ui_users": USERS})
+    assistant = Assistant.from_settings(load_settings(chroma_path=store, data_dir=DATA_DIR, ui_users=USERS))
     with ThreadServer(build_app(assistant)) as server:
         yield server.base, store
 

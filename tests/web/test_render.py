@@ -148,7 +148,7 @@ class Event:
 
 
 class Streaming:
-    """Stands in for an assistant with ``stream`` (deltas, then the verified answer) and ``history``."""
+    """Stands in for an assistant's ``stream``: deltas, then the verified answer."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
@@ -160,13 +160,6 @@ class Streaming:
         yield Event(answer=Answer(question=question, text="Verified text. [1]"))
 
 
-class AskOnly:
-    """An assistant without ``stream`` or ``history``: the UI streams the answer's words."""
-
-    def ask(self, question: str, filters: Filters | None = None) -> Answer:
-        return Answer(question=question, text="One two three.")
-
-
 def test_stream_uses_the_assistant_stream_and_passes_history() -> None:
     fake = Streaming()
     history = [{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "reply"}]
@@ -174,15 +167,6 @@ def test_stream_uses_the_assistant_stream_and_passes_history() -> None:
     assert [text for text, _ in events] == ["Draft ", "Draft text.", "Verified text. [1]"]
     assert events[-1][1] is not None and all(a is None for _, a in events[:-1])
     assert fake.calls == [{"question": "Q?", "history": history}]
-
-
-def test_stream_falls_back_to_ask_word_by_word() -> None:
-    history = [{"role": "user", "content": "earlier"}]
-    events = list(service.stream(AskOnly(), "Q?", None, history))  # type: ignore[arg-type]
-    assert [text for text, _ in events] == ["One ", "One two ", "One two three."]
-    final = events[-1][1]
-    assert final is not None and final.text == "One two three."
-    assert service.ask(AskOnly(), "Q?", None, history).text == "One two three."  # type: ignore[arg-type]
 
 
 def test_quote_is_marked_inside_an_excerpt_of_separate_pieces() -> None:

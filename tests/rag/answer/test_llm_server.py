@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from rag.assistant import Assistant
+from rag.calibration import load_calibration
 from rag.settings import load_settings
 from rag.types import Turn
 from tests.conftest import DATA_DIR, IQDEX
@@ -35,13 +36,9 @@ if importlib.util.find_spec("xllamacpp") is None or importlib.util.find_spec("ll
 def llm_assistant(seeded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     store = tmp_path_factory.mktemp("llm-store") / "store"
     shutil.copytree(seeded_store, store)
-    settings = load_settings(
-        chroma_path=store,
-        data_dir=DATA_DIR,
-        answer_backend="llamacpp",
-        llm_max_tokens=160,
-    )
-    assistant = Assistant.from_settings(settings)
+    settings = load_settings(chroma_path=store, data_dir=DATA_DIR, answer_backend="llamacpp")
+    longer = load_calibration().with_values(llm_max_tokens=160)
+    assistant = Assistant.from_settings(settings, calibration=longer)
     assistant.ingest([write_articles(tmp_path_factory.mktemp("docs"))])
     return assistant
 
@@ -60,7 +57,7 @@ def test_streams_tokens_and_verifies_citations(llm_assistant: Assistant) -> None
         assert (
             llm_assistant.article(citation.article_id).text[citation.start : citation.end] == citation.quote
         )
-        assert citation.supported and citation.score >= llm_assistant.settings.support_threshold
+        assert citation.supported and citation.score >= llm_assistant.calibration.support_threshold
     for sentence in answer.unsupported:  # flagged sentences carry no citation
         assert sentence in answer.text
 
@@ -95,11 +92,11 @@ def test_the_openai_backend_streams_from_the_keyed_llama_cpp_server(
         "answer_backend": "openai",
         "llm_base_url": f"{chat.listening_address}/v1",
         "llm_model": "smollm2",
-        "llm_max_tokens": 48,
         "llm_timeout_s": 120,
     }
     keyed = Assistant.from_settings(
-        load_settings(chroma_path=store, data_dir=DATA_DIR, llm_api_key=chat.api_key, **endpoint)
+        load_settings(chroma_path=store, data_dir=DATA_DIR, llm_api_key=chat.api_key, **endpoint),
+        calibration=load_calibration().with_values(llm_max_tokens=48),
     )
     events = list(keyed.stream(IQDEX))
     answer = events[-1].answer

@@ -8,6 +8,7 @@ import pytest
 from rag.answer.context import pack_sources
 from rag.answer.ranking import rank_evidence
 from rag.assistant import Assistant
+from rag.calibration import load_calibration
 from rag.settings import Settings
 from rag.text import content_words
 from store.cache import SentenceVectors
@@ -83,8 +84,9 @@ def test_dense_weight_mixes_cosine_and_word_overlap(settings: Settings) -> None:
             cosine = float(np.asarray(embedder.embed([item.evidence.text]))[0] @ q)
             overlap = len(words & set(content_words(item.evidence.text))) / len(words)
             assert item.score == pytest.approx(weight * cosine + (1 - weight) * overlap, abs=1e-5)
-    chain = Assistant.from_settings(settings, evidence_dense_weight=0.2).chain
-    assert chain.config.evidence_dense_weight == 0.2  # RAG_EVIDENCE_DENSE_WEIGHT reaches the ranking
+    calibration = load_calibration().with_values(evidence_dense_weight=0.2)
+    chain = Assistant.from_settings(settings, calibration=calibration).chain
+    assert chain.config.evidence_dense_weight == 0.2  # the calibrated weight reaches the ranking
 
 
 def test_an_empty_sentence_memo_is_used_and_filled() -> None:

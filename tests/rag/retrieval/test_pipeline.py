@@ -49,9 +49,14 @@ QUESTION = "What did the reports say about the FTX trial and Sam Bankman-Fried?"
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid", "full"])
 def test_every_mode_honours_filters(full: Assistant, mode: str) -> None:
-    settings = full.settings.model_copy(update={"retrieval_mode": mode})
-    lexical = full.ingestor.indexes[0]
-    retriever = build_retriever(settings, full.embedder, full.vectors, lexical)  # type: ignore[arg-type]
+    parts = full.components
+    retriever = build_retriever(
+        settings=parts.settings,
+        calibration=parts.calibration.with_values(retrieval_mode=mode),
+        embedder=parts.embedder,
+        vectors=parts.vectors,
+        lexical=parts.lexical,
+    )
     unfiltered = retriever.retrieve(QUESTION, 10)
     assert len(unfiltered) == 10 and [h.rank for h in unfiltered] == list(range(1, 11))
     only = retriever.retrieve(QUESTION, 10, Filters(sources=["TechCrunch"]))
@@ -82,7 +87,7 @@ def test_each_named_outlet_brings_its_own_evidence(full: Assistant) -> None:
     per_article: dict[str, int] = {}
     for h in hits:
         per_article[h.article.id] = per_article.get(h.article.id, 0) + 1
-    assert max(per_article.values()) <= full.settings.per_article_cap
+    assert max(per_article.values()) <= full.calibration.per_article_cap
 
 
 def test_parallel_searches_and_excerpt_passages(full: Assistant) -> None:
@@ -91,17 +96,16 @@ def test_parallel_searches_and_excerpt_passages(full: Assistant) -> None:
     question = "Did Sporting News and The Independent - Life and Style both write about Taylor Swift?"
     threaded = retriever.retrieve(question, 10)
     serial = PipelineRetriever(
-        retriever.searcher,
-        retriever.parser,
-        None,
-        replace(retriever.config, search_threads=1),
-        retriever.widener,
+        searcher=retriever.searcher,
+        parser=retriever.parser,
+        config=replace(retriever.config, search_threads=1),
+        widener=retriever.widener,
     ).retrieve(question, 10)
     assert [h.chunk.id for h in threaded] == [h.chunk.id for h in serial]
     shown: dict[str, list[tuple[int, int]]] = {}
     for hit in threaded:  # exact pieces of the article within the budget, never shown twice
         text = full.article(hit.article.id).text
-        assert hit.chunk.tokens == count_tokens(hit.chunk.text) <= full.settings.passage_tokens
+        assert hit.chunk.tokens == count_tokens(hit.chunk.text) <= full.calibration.passage_tokens
         assert " … ".join(piece for _, piece in hit.chunk.pieces()) == hit.chunk.text
         for at, piece in hit.chunk.pieces():
             assert text[at : at + len(piece)] == piece
@@ -152,7 +156,11 @@ class FakeSearcher:
 def _pipeline(hits: list[Hit], **config: float) -> tuple[PipelineRetriever, FakeSearcher]:
     searcher = FakeSearcher(hits)
     parser = QuestionParser(OutletMatcher({h.article.source for h in hits}))
-    retriever = PipelineRetriever(searcher, parser, None, PipelineConfig(**config))  # type: ignore[arg-type]
+    retriever = PipelineRetriever(
+        searcher=searcher,  # type: ignore[arg-type]
+        parser=parser,
+        config=PipelineConfig(**config),  # type: ignore[arg-type]
+    )
     return retriever, searcher
 
 
