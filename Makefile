@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(BIN)/rag prepare  # the embedding model's ONNX export (~30 s once), so no first question waits for it
 	touch $(STAMP)
 
 install: $(STAMP)

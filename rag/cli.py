@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     for on_store in (doctor, repair):
         on_store.add_argument("--store", default=argparse.SUPPRESS, help="store folder (RAG_CHROMA_PATH)")
 
+    sub.add_parser(
+        "prepare",
+        help="build the embedding model's runtime files now (the ONNX export, ~30 s once per cache folder; "
+        "`make install` runs it), so the first ingest or question does not wait for them",
+    )
+
     from evals.cli import add_eval_parser
 
     add_eval_parser(sub)
@@ -205,6 +211,20 @@ def _repair(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if after.healthy else 1
 
 
+@command("prepare")
+def _prepare(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.components import document_embedder, route_queries
+    from rag.offline import configure
+
+    configure(settings.cache_dir)
+    started = time.perf_counter()
+    embedder = route_queries(document_embedder(settings), settings)
+    embedder.embed(["ready"])
+    embedder.embed_query("ready?")
+    print(f"{embedder.model_id} ready in {time.perf_counter() - started:.1f} s (cache: {settings.cache_dir})")
+    return 0
+
+
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals.cli import run
@@ -249,9 +269,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "device", None):
             overrides["embedding_device"] = args.device
         settings = load_settings(args.settings, **overrides)
-        gpu = overrides.get("embedding_device", "cpu") != "cpu"
-        if gpu and "embedding_backend" not in settings.model_fields_set:  # the GPU path runs on torch
-            settings = load_settings(args.settings, **overrides, embedding_backend="torch")
         return _COMMANDS[args.command](args, settings)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -154,10 +154,13 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     @model_validator(mode="after")
-    def _fp32_off_onnx(self) -> Settings:
+    def _runtime_defaults(self) -> Settings:
         # int8 is the default for onnx only: RAG_EMBEDDING_BACKEND=torch alone means torch at fp32.
         # Not an assignment pydantic sees, so the precision still counts as unset (the wiring adopts
         # a store's runtime only when neither was set).
+        # The GPU path (a torch device other than the CPU) runs on torch unless a backend was chosen.
+        if self.embedding_device != "cpu" and "embedding_backend" not in self.model_fields_set:
+            object.__setattr__(self, "embedding_backend", "torch")
         if self.embedding_backend != "onnx" and "embedding_precision" not in self.model_fields_set:
             object.__setattr__(self, "embedding_precision", "fp32")
         return self

@@ -28,6 +28,7 @@ from store.embedder_base import Vectors, resolve_model_path
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_VERSION = "v2"  # bump when the exported graph changes, so old exports are not reused
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "osint-rag"  # RAG_CACHE_DIR's default
 
 
 class OnnxEmbedder:
@@ -45,7 +46,7 @@ class OnnxEmbedder:
         self.model_name = model
         self.precision = precision
         self.batch_size = batch_size
-        self.cache_dir = Path(cache_dir or Path.home() / ".cache" / "osint-rag")
+        self.cache_dir = Path(cache_dir or DEFAULT_CACHE_DIR)
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
@@ -87,19 +88,32 @@ class OnnxEmbedder:
         return ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
 
     def model_file(self, path: Path) -> Path:
-        """The exported (and, for int8, quantized) model file, created when missing."""
+        """The exported (and, for int8, quantized) model file, created when missing.
+
+        An export already in the default cache folder (``rag prepare``, run by ``make install``) is
+        reused from any other cache folder: it depends only on the model's files. Exports run under a
+        file lock, so processes sharing a cache folder export once (and never collide on
+        onnxruntime's temporary files)."""
+        from filelock import FileLock
+
         digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
-        folder = self.cache_dir / "onnx" / f"{path.name}-{digest}-{EXPORT_VERSION}"
+        name = f"{path.name}-{digest}-{EXPORT_VERSION}"
+        wanted = "model.onnx" if self.precision == "fp32" else "model-int8.onnx"
+        for cache in (self.cache_dir, DEFAULT_CACHE_DIR):
+            if (cache / "onnx" / name / wanted).is_file():
+                return cache / "onnx" / name / wanted
+        folder = self.cache_dir / "onnx" / name
         folder.mkdir(parents=True, exist_ok=True)
-        fp32 = folder / "model.onnx"
-        if not fp32.is_file():
-            _atomic(fp32, lambda tmp: export_onnx(path, tmp))
-        if self.precision == "fp32":
-            return fp32
-        int8 = folder / "model-int8.onnx"
-        if not int8.is_file():
-            _atomic(int8, lambda tmp: quantize_int8(fp32, tmp))
-        return int8
+        with FileLock(str(folder / ".export.lock")):
+            fp32 = folder / "model.onnx"
+            if not fp32.is_file():
+                _atomic(fp32, lambda tmp: export_onnx(path, tmp))
+            if self.precision == "fp32":
+                return fp32
+            int8 = folder / "model-int8.onnx"
+            if not int8.is_file():
+                _atomic(int8, lambda tmp: quantize_int8(fp32, tmp))
+            return int8
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed passages, shortest first in batches (less padding); returns (n, dim) float32."""

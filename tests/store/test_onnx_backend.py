@@ -19,7 +19,10 @@ TEXTS = [
 
 
 @pytest.mark.slow
-def test_onnx_matches_torch_and_int8_stays_close(tmp_path: Path) -> None:
+def test_onnx_matches_torch_and_int8_stays_close(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.onnx_backend as onnx_backend
+
+    monkeypatch.setattr(onnx_backend, "DEFAULT_CACHE_DIR", tmp_path / "empty")  # export here, for real
     torch_vectors = SentenceTransformerEmbedder().embed(TEXTS)
     fp32 = OnnxEmbedder(cache_dir=tmp_path)
     vectors = fp32.embed(TEXTS)
@@ -87,3 +90,20 @@ def test_auto_routes_questions_to_onnx_only_for_torch_on_cpu(tmp_path: Path) -> 
     same = load_calibration().with_values(query_embedding_backend="same")
     assert route_queries(documents, base, same) is documents
     assert route_queries(documents, base.model_copy(update={"embedding_device": "cuda"})) is documents
+
+
+def test_an_export_in_the_default_cache_is_reused_from_another_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.onnx_backend as onnx_backend
+    from store.embedder_base import resolve_model_path
+
+    default, other = tmp_path / "default", tmp_path / "other"
+    monkeypatch.setattr(onnx_backend, "DEFAULT_CACHE_DIR", default)
+    model = Path(resolve_model_path("all-MiniLM-L6-v2"))
+    digest = onnx_backend.hashlib.sha1(str(model.resolve()).encode()).hexdigest()[:10]
+    prepared = default / "onnx" / f"{model.name}-{digest}-{onnx_backend.EXPORT_VERSION}" / "model-int8.onnx"
+    prepared.parent.mkdir(parents=True)
+    prepared.write_bytes(b"stands in for `rag prepare`'s export: found, so nothing is exported")
+    assert OnnxEmbedder(cache_dir=other, precision="int8").model_file(model) == prepared
+    assert not (other / "onnx").exists()
