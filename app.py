@@ -3,7 +3,7 @@
 ``build_app(assistant)`` returns the ASGI app (one shared, thread-safe assistant behind both);
 ``serve(settings)`` checks the access settings and runs it with uvicorn, listening first: the store
 opens, the workspace is built and the models warm up in the background (see :class:`Starting` and
-:class:`rag.warm.WarmUp`). The UI lives in ``web/ui.py``, the HTTP API in ``web/api.py``; both, and
+:class:`rag.startup.WarmUp`). The UI lives in ``web/ui.py``, the HTTP API in ``web/api.py``; both, and
 Gradio, are imported only when the app is built, so ``rag serve`` listens within a second or two.
 """
 
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from rag.errors import ConfigError, RagError
 from rag.settings import Settings
-from rag.warm import WarmUp
+from rag.startup import WarmUp
 from web import security
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ def serve(
     """Serve the workspace with uvicorn (blocking) after checking the access settings.
 
     Listens first; then opens the store, builds the workspace and, once it answers, queues ``ingest``
-    (files, folders, URLs: one background job each, in order) and warms up (:class:`rag.warm.WarmUp`).
+    (files, folders, URLs: one background job each, in order) and warms up (:class:`rag.startup.WarmUp`).
     """
     import uvicorn
 

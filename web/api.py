@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 
 from rag.assistant import Assistant
 from rag.errors import RagError
-from rag.warm import WarmUp
+from rag.startup import WarmUp
 from web import render, security, service
 
 MAX_WAIT_S = 120.0  # longest a client may hold POST /api/ingest open for the result
