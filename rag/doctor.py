@@ -44,9 +44,14 @@ def open_parts(settings: Settings) -> StoreParts:
     files = store_files(settings)
     embedder = document_embedder(settings)  # loads nothing until asked to embed; Chroma checks its name
     vectors = open_vectors(settings, embedder)
+    ranker = load_calibration().lexical_ranker
+    if vectors.url is not None:  # a replica: this process's copies, brought up to date with the server
+        from store.replica import open_replica
+
+        replica, lexical = open_replica(files, vectors, ranker, poll_s=0)
+        return StoreParts(replica, vectors, lexical)
     articles = ArticleStore(files.articles)
     try:
-        ranker = load_calibration().lexical_ranker
         return StoreParts(articles, vectors, LexicalIndex(files.lexical, ranker=ranker))
     except BaseException:
         articles.close()

@@ -203,3 +203,15 @@ def test_shards_fill_one_server_with_disjoint_parts(tmp_path: Path) -> None:
         assert {a.id for a in assistant.articles()} == parts[0] | parts[1]
         assert assistant.consistency.consistent, assistant.consistency.problems
         assert assistant.chunk_count() == sum(s["chunks"] for s in summaries)
+
+        # `rag doctor` on a fresh replica folder reads the server's articles, not an empty local file
+        doctor = subprocess.run(
+            rag("--store", str(tmp_path / "fresh"), "doctor", "--json"),
+            env=environment(tmp_path / "cache-0", url),
+            cwd=REPO,
+            capture_output=True,
+            timeout=300,
+        )
+        found = json.loads(doctor.stdout)
+        assert doctor.returncode == 0 and found["healthy"], found
+        assert found["consistency"]["articles"] == 9 and found["consistency"]["lexical_missing"] == []
