@@ -5,7 +5,8 @@
    workspace is built), until it answers 200 (workspace up), until the seed job is done, until
    "Which systems were discussed at IQDEX?" (POST /api/ask, asked again each second from the moment
    health is 200) returns an answer citing the seed article, and until the warm-up is done; with
-   ``--full``, until the whole corpus is ingested too (minutes on 2 cores).
+   ``--full``, until the whole corpus is ingested and every article's sentences are embedded
+   (fully warm; minutes on 2 cores).
 2. The same command again on that store: what the restart re-ingests (with ``--full``: nothing).
 3. ``--resume``: a second fresh store, stopped ``--cut`` seconds into the corpus job and started
    again with the same ``--ingest``: the resumed job's counts and seconds.
@@ -84,6 +85,8 @@ class Served:
                         self.mark(f"job {n} ({', '.join(job['inputs'])}) {job['state']}")
                 if self.health["warm"]:
                     self.mark("warm")
+                if jobs and all(j["state"] == "done" for j in jobs) and _sentences_done(self.health):
+                    self.mark("fully warm: every article's sentences embedded")
             time.sleep(self.every_s)
 
     def wait_for(self, name: str, timeout: float) -> float | None:
@@ -103,6 +106,12 @@ class Served:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+
+
+def _sentences_done(health: dict[str, Any]) -> bool:
+    """Whether the sentence warmer has embedded every stored article's sentences."""
+    warmer = health.get("sentence_warmup") or {}
+    return bool(warmer) and warmer["articles_queued"] == 0 and warmer["articles_done"] >= health["articles"]
 
 
 def ask_until_cited(served: Served, timeout: float) -> tuple[float | None, float | None, int]:
@@ -180,7 +189,7 @@ def main() -> int:
         "",
     ]
     full = 3600.0
-    fresh = run(work / "fresh", ingest, log, "job 2" if args.full else "warm", full, ask=True)
+    fresh = run(work / "fresh", ingest, log, "fully warm" if args.full else "warm", full, ask=True)
     whole = " until the whole corpus is in" if args.full else ", stopped once warm"
     lines += table(f"1. Fresh store: `rag serve --ingest seed corpus.json`{whole}", fresh)
     again = run(work / "fresh", ingest, log, "job 2" if args.full else "warm", full)
