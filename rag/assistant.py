@@ -100,10 +100,9 @@ class Assistant:
         ``history`` holds the conversation so far (``Turn`` or ``{"role", "content"}``); a follow-up
         is turned into a standalone question first. Raises :class:`BackendError` when an LLM fails.
         """
-        for event in self.stream(question, filters, history, k):
-            if event.answer is not None:
-                return event.answer
-        raise RuntimeError("the answer chain ended without an answer")
+        from rag.chain.steps import final_answer  # LangChain loads with the chain, at the first question
+
+        return final_answer(self.stream(question, filters, history, k))
 
     def stream(
         self,

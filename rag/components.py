@@ -168,8 +168,8 @@ def build_generator(settings: Settings, calibration: Calibration) -> AnswerGener
 
 
 def document_embedder(settings: Settings, calibration: Calibration | None = None) -> Embedder:
-    """The embedding model the settings name, shared in this process (it loads when first asked)."""
-    settings = adopt_store_embedding(settings)
+    """The embedding model the settings name, shared in this process (it loads when first asked).
+    For an existing store, pass ``adopt_store_embedding(settings)``."""
     return shared_embedder(
         settings.embedding_model,
         settings.embedding_backend,

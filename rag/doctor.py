@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from rag.calibration import load_calibration
-from rag.components import document_embedder, open_vectors
+from rag.components import adopt_store_embedding, document_embedder, open_vectors
 from rag.errors import RagError
 from rag.offline import configure
 from rag.settings import Settings
@@ -42,6 +42,7 @@ def open_parts(settings: Settings) -> StoreParts:
     """The article store, Chroma and the lexical index (StoreDamagedError if a file is corrupt)."""
     configure(settings.cache_dir)
     files = store_files(settings)
+    settings = adopt_store_embedding(settings)  # the runtime the store was built with, unless set
     embedder = document_embedder(settings)  # loads nothing until asked to embed; Chroma checks its name
     vectors = open_vectors(settings, embedder)
     ranker = load_calibration().lexical_ranker

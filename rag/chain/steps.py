@@ -25,12 +25,11 @@ from rag.verify import Verifier
 
 def condense(request: ChainInput, generator: AnswerGenerator) -> Condensed:
     """The question made standalone by the backend when there is a conversation before it."""
-    arrived = time.perf_counter()
-    started = time.perf_counter()
+    started = time.perf_counter()  # also when the question came in (for the total time)
     standalone = request.question
     if request.history:
         standalone = generator.standalone(request.question, request.history).strip() or standalone
-    return Condensed(request, standalone, arrived, {"condense": ms(time.perf_counter() - started)})
+    return Condensed(request, standalone, started, {"condense": ms(time.perf_counter() - started)})
 
 
 def retrieve(question: Condensed, search: HitSearch, top_k: int) -> Retrieved:

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from rag.assistant import Assistant
-from rag.components import document_embedder
+from rag.components import adopt_store_embedding, document_embedder
 from rag.settings import load_settings
 from store.ingest_lock import IngestLock
 from store.vectors import ChromaStore
@@ -59,7 +59,7 @@ def test_a_killed_ingest_leaves_nothing_to_cite_once_the_store_opens(
     (inputs / "kstovo.md").write_text(REPORT)
     assert killed_ingest(store, cache, inputs, "upserted:1") == -signal.SIGKILL
     settings = load_settings(chroma_path=store, cache_dir=cache, data_dir=DATA_DIR, warm_sentences=False)
-    embedder = document_embedder(settings)  # the model the store was built with
+    embedder = document_embedder(adopt_store_embedding(settings))  # the model the store was built with
     left = ChromaStore(embedder, path=store / "chroma").count() - chunk_rows(store)
     assert left > 0, "the kill should leave uncommitted chunks in Chroma"
 
