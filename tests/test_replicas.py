@@ -26,21 +26,13 @@ from ingest.produce import Shard
 from rag.assistant import Assistant
 from rag.settings import load_settings
 from tests.conftest import DATA_DIR, REPO
+from tests.ingest.fixtures import KSTOVO_QUESTION, KSTOVO_REPORT
 from tests.ingest.test_crash import write_inputs
 from tests.servers import free_port, serving, wait_until_up
 
 pytestmark = pytest.mark.slow  # a Chroma server, `rag serve` and `rag ingest` processes
 
-REPORT = b"""---
-title: Drone strike on the Kstovo refinery
-source: Volga Monitor
-published_at: 2025-03-02
----
-Drones struck the Kstovo refinery near Nizhny Novgorod overnight, starting a fire at the primary
-distillation unit. Regional officials said air defence units downed most of the drones over Kstovo.
-Satellite images of the Kstovo refinery showed two damaged storage tanks the next morning.
-"""
-QUESTION = "What did satellite images of the Kstovo refinery show after the drone strike?"
+REPORT, QUESTION = KSTOVO_REPORT.encode(), KSTOVO_QUESTION
 REACH_S = 10.0  # the issue's bound: ingested through one replica, answerable through the other
 
 

@@ -104,3 +104,17 @@ def atom(title: str, entry_title: str, text: str, link: str, updated: str) -> st
 
 def multihop_json(records: list[dict[str, object]]) -> str:
     return json.dumps(records)
+
+
+# A short report about something no stored article mentions, and a question only it answers (crash
+# recovery and replica tests).
+KSTOVO_REPORT = """---
+title: Drone strike on the Kstovo refinery
+source: Volga Monitor
+published_at: 2025-03-02
+---
+Drones struck the Kstovo refinery near Nizhny Novgorod overnight, starting a fire at the primary
+distillation unit. Regional officials said air defence units downed most of the drones over Kstovo.
+Satellite images of the Kstovo refinery showed two damaged storage tanks the next morning.
+"""
+KSTOVO_QUESTION = "What did satellite images of the Kstovo refinery show after the drone strike?"

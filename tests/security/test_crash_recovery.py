@@ -20,18 +20,10 @@ from store.ingest_lock import IngestLock
 from store.vectors import ChromaStore
 from tests.conftest import DATA_DIR, REPO
 from tests.ingest.crashing import rag_command
+from tests.ingest.fixtures import KSTOVO_QUESTION, KSTOVO_REPORT
 from tests.web.conftest import ThreadServer
 
-REPORT = """---
-title: Drone strike on the Kstovo refinery
-source: Volga Monitor
-published_at: 2025-03-02
----
-Drones struck the Kstovo refinery near Nizhny Novgorod overnight, starting a fire at the primary
-distillation unit. Regional officials said air defence units downed most of the drones over Kstovo.
-Satellite images of the Kstovo refinery showed two damaged storage tanks the next morning.
-"""
-QUESTION = "What did satellite images of the Kstovo refinery show after the drone strike?"
+REPORT, QUESTION = KSTOVO_REPORT, KSTOVO_QUESTION
 
 
 def killed_ingest(store: Path, cache: Path, folder: Path, crash_at: str) -> int:
